@@ -1,0 +1,1 @@
+"""Inventory: units, systems, hosts, networks, products, projects, information resources."""

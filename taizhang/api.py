@@ -1,0 +1,179 @@
+"""Request boundary: the database session, who is calling, what they may do, and error answers."""
+
+from __future__ import annotations
+
+import logging
+import re
+import uuid
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any
+
+from fastapi import Depends, FastAPI, Request
+from fastapi.encoders import jsonable_encoder
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
+
+from taizhang.auth.principal import Principal
+from taizhang.auth.roles import Permission
+from taizhang.db import new_session
+from taizhang.errors import DomainError, Forbidden, Unauthorized
+
+log = logging.getLogger("taizhang.api")
+
+
+def get_db(request: Request) -> Iterator[Session]:
+    """One session per request; committed when the route returns, rolled back on any error."""
+    session = new_session(actor="anonymous", request_id=getattr(request.state, "request_id", None))
+    try:
+        yield session
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        session.close()
+
+
+DB = Depends(get_db, scope="function")
+
+
+def _authenticate(request: Request, session: Session) -> Principal:
+    from taizhang.auth import service
+    from taizhang.web_session import principal_from_cookie
+
+    header = request.headers.get("authorization", "")
+    if header:
+        scheme, _, credentials = header.partition(" ")
+        if scheme.lower() not in ("bearer", "token") or not credentials.strip():
+            raise Unauthorized("Authorization 头格式应为：Bearer <令牌>")
+        user = service.user_for_token(session, credentials.strip())
+        return service.principal_of(user)
+    principal = principal_from_cookie(request, session)
+    if principal is None:
+        raise Unauthorized("请先登录或提供 API 令牌")
+    return principal
+
+
+def require(permission: Permission) -> Callable[..., Principal]:
+    """A dependency that authenticates the caller and checks ``permission``."""
+
+    def dependency(request: Request, session: Session = DB) -> Principal:
+        principal = _authenticate(request, session)
+        if not principal.can(permission):
+            raise Forbidden(f"当前角色无权执行此操作（需要权限：{permission.label}）")
+        session.info["actor"] = principal.username
+        request.state.principal = principal
+        return principal
+
+    dependency.__permission__ = permission  # type: ignore[attr-defined]
+    dependency.__name__ = f"require_{permission.value.replace('.', '_')}"
+    return dependency
+
+
+def public(reason: str) -> Callable[[], None]:
+    """Marks a route that needs no login (health, docs, login); ``reason`` is for readers."""
+
+    def dependency() -> None:
+        return None
+
+    dependency.__permission__ = f"public: {reason}"  # type: ignore[attr-defined]
+    return dependency
+
+
+_require_cache: dict[Permission, Any] = {}
+
+
+def allow(permission: Permission) -> Any:
+    """``principal: Principal = allow(Permission.X)`` in a route signature."""
+    if permission not in _require_cache:
+        _require_cache[permission] = Depends(require(permission))
+    return _require_cache[permission]
+
+
+def _error(status: int, body: dict[str, Any], request: Request) -> JSONResponse:
+    body.setdefault("request_id", getattr(request.state, "request_id", None))
+    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+    return JSONResponse(status_code=status, content=jsonable_encoder(body), headers=headers)
+
+
+def _integrity_message(exc: IntegrityError) -> str:
+    text = str(exc.orig).lower()
+    if "unique" in text or "duplicate" in text:
+        return "与已有记录重复（唯一性冲突）"
+    if "foreign key" in text:
+        return "该记录被其他记录引用，或引用的记录不存在"
+    if "not null" in text:
+        return "缺少必填字段"
+    return "数据完整性冲突"
+
+
+_UNION_BRANCH = re.compile(r"^(list\[[A-Z]\w*\]|[A-Z]\w*)$")
+
+
+def field_path(parts: Sequence[Any]) -> str:
+    """``("body", 1, "name")`` → ``[1].name``: the same paths domain errors use."""
+    out = ""
+    for part in parts:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += f".{part}" if out else str(part)
+    return out
+
+
+def validation_errors(raw: Sequence[Any], body: Any) -> list[dict[str, Any]]:
+    """Clean pydantic errors: drop the union branch the body did not take (one or many)."""
+    errors = []
+    for error in raw:
+        loc = list(error.get("loc", ()))
+        if len(loc) > 1 and loc[0] == "body" and isinstance(loc[1], str) and _UNION_BRANCH.match(loc[1]):
+            is_list_branch = loc[1].startswith("list[")
+            if is_list_branch != isinstance(body, list):
+                continue
+            loc = [loc[0], *loc[2:]]
+        message = str(error.get("msg", ""))
+        errors.append(
+            {
+                "loc": loc,
+                "field": field_path(loc[1:]),
+                "msg": message,
+                "type": error.get("type"),
+                "input": error.get("input"),
+            }
+        )
+    return errors
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(DomainError)
+    async def domain_error(request: Request, exc: DomainError) -> JSONResponse:
+        return _error(exc.status_code, exc.as_dict(), request)
+
+    @app.exception_handler(RequestValidationError)
+    async def validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
+        errors = validation_errors(exc.errors(), getattr(exc, "body", None))
+        return _error(422, {"code": "invalid", "detail": "输入数据校验失败", "errors": errors}, request)
+
+    @app.exception_handler(IntegrityError)
+    async def integrity_error(request: Request, exc: IntegrityError) -> JSONResponse:
+        return _error(409, {"code": "conflict", "detail": _integrity_message(exc)}, request)
+
+    @app.exception_handler(StaleDataError)
+    async def stale(request: Request, exc: StaleDataError) -> JSONResponse:
+        return _error(409, {"code": "conflict", "detail": "记录已被他人修改，请刷新后重试"}, request)
+
+    @app.exception_handler(OperationalError)
+    async def db_down(request: Request, exc: OperationalError) -> JSONResponse:
+        log.warning("database unavailable: %s", exc.orig)
+        return _error(503, {"code": "unavailable", "detail": "数据库暂时不可用，请稍后重试"}, request)
+
+
+async def request_id_middleware(request: Request, call_next: Callable[[Request], Any]) -> Any:
+    incoming = request.headers.get("x-request-id", "")
+    request.state.request_id = incoming[:64] if incoming.isascii() and incoming else uuid.uuid4().hex
+    response = await call_next(request)
+    response.headers["X-Request-ID"] = request.state.request_id
+    return response

@@ -1,0 +1,35 @@
+"""The FastAPI application factory: the only place that joins every domain's routes."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, FastAPI
+
+from taizhang import __version__
+from taizhang.api import install_error_handlers, request_id_middleware
+
+API_PREFIX = "/api/v1"
+
+
+def create_app() -> FastAPI:
+    import inventory.api
+    import taizhang.auth.api
+    import taizhang.core_api
+    import taizhang.models
+
+    app = FastAPI(
+        title="taizhang 台账",
+        version=__version__,
+        description="县级政务信息系统台账：部署与上云、网络、供应链安全可控、等保、密评、应急演练、事件与项目。",
+        docs_url="/api/docs",
+        redoc_url=None,
+        openapi_url="/api/openapi.json",
+    )
+    install_error_handlers(app)
+    app.middleware("http")(request_id_middleware)
+
+    api = APIRouter(prefix=API_PREFIX)
+    api.include_router(taizhang.core_api.router)
+    api.include_router(taizhang.auth.api.router)
+    api.include_router(inventory.api.router)
+    app.include_router(api)
+    return app

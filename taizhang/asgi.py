@@ -1,0 +1,5 @@
+"""ASGI entry point for uvicorn workers."""
+
+from taizhang.app import create_app
+
+app = create_app()

@@ -1,0 +1,105 @@
+"""The ``taizhang`` command: the root that joins every domain's command group."""
+
+from __future__ import annotations
+
+import typer
+
+from taizhang import __version__
+from taizhang.cli_support import JsonOption, boundary, fail, print_json, print_table
+
+app = typer.Typer(
+    help="taizhang 台账：县级政务信息系统台账与合规管理",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+
+
+@app.callback()
+def _root(
+    database: str = typer.Option(
+        None, "--database", envvar="TAIZHANG_DATABASE_URL", help="数据库地址（默认 sqlite:///taizhang.db）"
+    ),
+) -> None:
+    if database:
+        import os
+
+        from taizhang.db import set_engine
+        from taizhang.settings import reset_settings_cache
+
+        os.environ["TAIZHANG_DATABASE_URL"] = database
+        reset_settings_cache()
+        set_engine(None)
+
+
+@app.command(help="创建或升级数据库结构")
+def init() -> None:
+    from taizhang.schema import current_revision, upgrade
+    from taizhang.settings import get_settings
+
+    try:
+        upgrade()
+    except Exception as exc:  # a CLI never shows a traceback for a bad URL or an unreachable server
+        fail(f"数据库初始化失败：{exc}", code=3)
+    url = get_settings().database_url
+    shown = url.split("@")[-1] if "@" in url else url
+    typer.echo(f"数据库已就绪：{shown}（结构版本 {current_revision()}）")
+
+
+@app.command(help="启动 Web 与 API 服务")
+def serve(
+    host: str = typer.Option("127.0.0.1", help="监听地址"),
+    port: int = typer.Option(8000, help="端口"),
+    workers: int = typer.Option(1, min=1, max=64, help="进程数"),
+) -> None:
+    import uvicorn
+
+    uvicorn.run("taizhang.asgi:app", host=host, port=port, workers=workers, log_level="info")
+
+
+@app.command(help="载入示例县（襄汾县）的数据；可重复执行")
+def demo(as_json: bool = JsonOption) -> None:
+    from inventory.demo import load_demo
+
+    with boundary(actor="demo") as session:
+        report = load_demo(session)
+    if as_json:
+        print_json(report)
+        return
+    typer.echo("示例数据已载入：")
+    for key, value in report["counts"].items():
+        typer.echo(f"  {key}：{value}")
+    if report.get("users"):
+        typer.echo("示例用户（用户名 / 口令 / 角色）：")
+        for user in report["users"]:
+            typer.echo(f"  {user['username']} / {user['password']} / {user['role']}")
+    typer.echo("浏览器打开 http://127.0.0.1:8000/ 登录；API 文档见 http://127.0.0.1:8000/api/docs")
+
+
+@app.command(help="显示版本")
+def version() -> None:
+    typer.echo(__version__)
+
+
+def _register() -> None:
+    import inventory.cli
+    from taizhang.auth import cli as auth_cli
+
+    inventory.cli.register(app)
+    auth_cli.register(app)
+    try:
+        from taizhang import cli_policy
+    except ImportError:  # pragma: no cover - during development only
+        return
+    app.add_typer(cli_policy.policy_app, name="policy")
+    app.add_typer(cli_policy.workdays_app, name="workdays")
+
+
+_register()
+
+
+def main() -> None:
+    app()
+
+
+__all__ = ["app", "main", "print_table"]

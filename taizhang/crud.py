@@ -1,0 +1,282 @@
+"""Generic create/read/update/delete for ledger entities, shared by every domain package.
+
+An ``Entity`` describes one table: its schemas, natural keys, references, filters and how a unit
+user's scope confines it. The service functions here are the only place that runs the queries;
+``taizhang.routes.crud_router`` builds the REST routes from the same description.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from pydantic import BaseModel
+from sqlalchemy import ColumnElement, Select, or_, select
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.interfaces import ORMOption
+
+from taizhang.auth.principal import ALL, Scope
+from taizhang.errors import Conflict, Forbidden, Invalid, NotFound
+
+
+@dataclass(frozen=True)
+class Filter:
+    """A query-parameter filter: ``apply(stmt, value)`` narrows the statement."""
+
+    type: Any
+    apply: Callable[[Select[Any], Any], Select[Any]]
+    description: str
+
+
+@dataclass(frozen=True)
+class Reference:
+    """A foreign key a client sends, checked for existence (and scope) with a clear message."""
+
+    model: type[Any]
+    label: str
+    scoped_by: Callable[[Scope], ColumnElement[bool] | None] | None = None
+
+
+@dataclass(frozen=True)
+class Relation:
+    """A many-to-many list of ids (``system_ids``) mapped onto a relationship (``systems``)."""
+
+    attribute: str
+    reference: Reference
+
+
+@dataclass
+class Entity:
+    path: str
+    label: str
+    model: type[Any]
+    create: type[BaseModel]
+    update: type[BaseModel]
+    read: type[BaseModel]
+    brief: type[BaseModel]
+    unique: Sequence[tuple[str, ...]] = ()
+    references: dict[str, Reference] = field(default_factory=dict)
+    relations: dict[str, Relation] = field(default_factory=dict)
+    filters: dict[str, Filter] = field(default_factory=dict)
+    search: Sequence[Any] = ()
+    order_by: Sequence[Any] = ()
+    load_options: Sequence[ORMOption] = ()
+    scope_clause: Callable[[Scope], ColumnElement[bool] | None] = lambda scope: None
+    owner_units: Callable[[Any], set[int]] | None = None
+    unit_writable: bool = True
+    validate: Callable[[Session, Any], None] | None = None
+    field_labels: dict[str, str] = field(default_factory=dict)
+
+    def label_of(self, name: str) -> str:
+        info = self.create.model_fields.get(name)
+        return (info.description if info and info.description else None) or self.field_labels.get(name, name)
+
+
+def base_query(entity: Entity, scope: Scope) -> Select[Any]:
+    stmt = select(entity.model)
+    if not scope.everything:
+        clause = entity.scope_clause(scope)
+        if clause is not None:
+            stmt = stmt.where(clause)
+    return stmt
+
+
+def list_query(
+    entity: Entity, *, scope: Scope = ALL, filters: dict[str, Any] | None = None, q: str | None = None
+) -> Select[Any]:
+    stmt = base_query(entity, scope)
+    for name, value in (filters or {}).items():
+        if value is None:
+            continue
+        if name not in entity.filters:
+            raise Invalid(f"未知的筛选条件“{name}”", field=name)
+        stmt = entity.filters[name].apply(stmt, value)
+    if q:
+        terms = [t for t in q.split() if t]
+        for term in terms:
+            escaped = term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+            pattern = f"%{escaped}%"
+            stmt = stmt.where(or_(*(col.ilike(pattern, escape="\\") for col in entity.search)))
+    order = list(entity.order_by) or [entity.model.id]
+    return stmt.order_by(*order)
+
+
+def get(session: Session, entity: Entity, object_id: int, *, scope: Scope = ALL) -> Any:
+    stmt = base_query(entity, scope).where(entity.model.id == object_id).options(*entity.load_options)
+    obj = session.execute(stmt).scalar_one_or_none()
+    if obj is None:
+        raise NotFound(f"{entity.label} {object_id} 不存在")
+    return obj
+
+
+def _check_references(
+    session: Session, entity: Entity, data: dict[str, Any], scope: Scope, prefix: str
+) -> None:
+    for name, ref in entity.references.items():
+        value = data.get(name)
+        if value is None:
+            continue
+        stmt = select(ref.model.id).where(ref.model.id == value)
+        if not scope.everything and ref.scoped_by is not None:
+            clause = ref.scoped_by(scope)
+            if clause is not None:
+                stmt = stmt.where(clause)
+        if session.execute(stmt).first() is None:
+            raise Invalid(f"{ref.label} {value} 不存在", field=f"{prefix}{name}")
+
+
+def _resolve_relations(
+    session: Session, entity: Entity, data: dict[str, Any], scope: Scope, prefix: str
+) -> dict[str, list[Any]]:
+    resolved: dict[str, list[Any]] = {}
+    for name, relation in entity.relations.items():
+        if name not in data or data[name] is None:
+            continue
+        ids = list(dict.fromkeys(data[name]))
+        model = relation.reference.model
+        stmt = select(model).where(model.id.in_(ids))
+        if not scope.everything and relation.reference.scoped_by is not None:
+            clause = relation.reference.scoped_by(scope)
+            if clause is not None:
+                stmt = stmt.where(clause)
+        found = {obj.id: obj for obj in session.execute(stmt).scalars()}
+        missing = [i for i in ids if i not in found]
+        if missing:
+            listed = "、".join(str(i) for i in missing)
+            raise Invalid(f"{relation.reference.label} {listed} 不存在", field=f"{prefix}{name}")
+        resolved[relation.attribute] = [found[i] for i in ids]
+    return resolved
+
+
+def _check_unique(session: Session, entity: Entity, obj: Any, prefix: str) -> None:
+    for columns in entity.unique:
+        values = {c: getattr(obj, c) for c in columns}
+        if any(v is None for v in values.values()):
+            continue
+        stmt = select(entity.model.id)
+        for column, value in values.items():
+            stmt = stmt.where(getattr(entity.model, column) == value)
+        if obj.id is not None:
+            stmt = stmt.where(entity.model.id != obj.id)
+        if session.execute(stmt.limit(1)).first() is not None:
+            shown = "、".join(f"{entity.label_of(c)}“{v}”" for c, v in values.items())
+            raise Conflict(f"{entity.label}{shown}已存在", field=f"{prefix}{columns[-1]}")
+
+
+def _check_nulls(entity: Entity, data: dict[str, Any], prefix: str) -> None:
+    for name, value in data.items():
+        if value is not None:
+            continue
+        info = entity.create.model_fields.get(name)
+        if info is not None and not _allows_none(info.annotation):
+            raise Invalid(f"{entity.label_of(name)}不能为空", field=f"{prefix}{name}")
+
+
+def _allows_none(annotation: Any) -> bool:
+    return annotation is None or type(None) in getattr(annotation, "__args__", ())
+
+
+def _check_scope_write(entity: Entity, obj: Any, scope: Scope) -> None:
+    if scope.everything:
+        return
+    if not entity.unit_writable:
+        raise Forbidden(f"委办局用户不能修改{entity.label}")
+    owners = entity.owner_units(obj) if entity.owner_units else set()
+    if not owners or not owners <= (scope.unit_ids or frozenset()):
+        raise Forbidden(f"只能登记或修改本单位的{entity.label}")
+
+
+def _apply(
+    session: Session, entity: Entity, obj: Any, data: dict[str, Any], scope: Scope, prefix: str
+) -> None:
+    _check_nulls(entity, data, prefix)
+    _check_references(session, entity, data, scope, prefix)
+    relations = _resolve_relations(session, entity, data, scope, prefix)
+    for name, value in data.items():
+        if name in entity.relations or name == "version":
+            continue
+        setattr(obj, name, value)
+    for attribute, targets in relations.items():
+        setattr(obj, attribute, targets)
+    _check_scope_write(entity, obj, scope)
+    if entity.validate is not None:
+        entity.validate(session, obj)
+    _check_unique(session, entity, obj, prefix)
+
+
+def _dump(payload: BaseModel, *, exclude_unset: bool) -> dict[str, Any]:
+    # model_dump(mode="python") keeps dates and enums; JSON columns need plain keys and strings.
+    return payload.model_dump(exclude_unset=exclude_unset)
+
+
+def _prepare_json_columns(entity: Entity, data: dict[str, Any]) -> dict[str, Any]:
+    from taizhang.changelog import to_jsonable
+
+    out = dict(data)
+    for name, value in data.items():
+        column = entity.model.__table__.c.get(name)
+        if column is not None and column.type.__class__.__name__ == "JSON" and value is not None:
+            out[name] = to_jsonable(value)
+    return out
+
+
+def create(
+    session: Session, entity: Entity, payload: BaseModel, *, scope: Scope = ALL, prefix: str = ""
+) -> Any:
+    data = _prepare_json_columns(entity, _dump(payload, exclude_unset=False))
+    data.pop("version", None)
+    obj = entity.model()
+    for attribute in {r.attribute for r in entity.relations.values()}:
+        setattr(obj, attribute, [])
+    with session.no_autoflush:
+        _apply(session, entity, obj, data, scope, prefix)
+    session.add(obj)
+    session.flush()
+    return obj
+
+
+def create_many(
+    session: Session, entity: Entity, payloads: Iterable[BaseModel], *, scope: Scope = ALL
+) -> list[Any]:
+    """All or nothing: the first invalid item raises with its index in the field path."""
+    return [create(session, entity, p, scope=scope, prefix=f"[{i}].") for i, p in enumerate(payloads)]
+
+
+def update(
+    session: Session,
+    entity: Entity,
+    object_id: int,
+    payload: BaseModel,
+    *,
+    scope: Scope = ALL,
+    expected_version: int | None = None,
+) -> Any:
+    obj = get(session, entity, object_id, scope=scope)
+    data = _prepare_json_columns(entity, _dump(payload, exclude_unset=True))
+    version = data.pop("version", None)
+    expected = expected_version if expected_version is not None else version
+    if expected is not None and expected != obj.version:
+        raise Conflict(
+            f"{entity.label}已被他人修改（当前版本 {obj.version}，提交的版本 {expected}），请刷新后重试",
+            field="version",
+            extra={"current": entity.read.model_validate(obj).model_dump(mode="json")},
+        )
+    _check_scope_write(entity, obj, scope)
+    _apply(session, entity, obj, data, scope, "")
+    session.flush()
+    return obj
+
+
+def delete(session: Session, entity: Entity, object_id: int, *, scope: Scope = ALL) -> None:
+    obj = get(session, entity, object_id, scope=scope)
+    _check_scope_write(entity, obj, scope)
+    session.delete(obj)
+    session.flush()
+
+
+def find_by(session: Session, entity: Entity, **values: Any) -> Any | None:
+    stmt = select(entity.model).options(*entity.load_options)
+    for column, value in values.items():
+        stmt = stmt.where(getattr(entity.model, column) == value)
+    return session.execute(stmt).scalar_one_or_none()

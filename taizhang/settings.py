@@ -1,0 +1,41 @@
+"""Settings from the environment (prefix ``TAIZHANG_``), read once per process."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="TAIZHANG_", env_file=".env", extra="ignore")
+
+    database_url: str = Field(
+        default="sqlite:///taizhang.db",
+        description="SQLAlchemy URL; sqlite:///path or postgresql+psycopg://user@host/db",
+    )
+    data_dir: Path = Field(default=Path("taizhang-data"), description="evidence files and other blobs")
+    policy_file: Path | None = Field(default=None, description="county overrides of the default policy")
+    workday_overrides_file: Path | None = Field(
+        default=None, description="county table of working days for years chinesecalendar lacks"
+    )
+    secret_key: str = Field(default="change-me-in-production", description="signs session cookies")
+    metrics_token: str | None = Field(default=None, description="bearer token required by /metrics")
+    sqlite_busy_timeout_ms: int = 15000
+    log_sql: bool = False
+
+    @field_validator("policy_file", "workday_overrides_file", mode="before")
+    @classmethod
+    def _empty_is_none(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()
+
+
+def reset_settings_cache() -> None:
+    get_settings.cache_clear()

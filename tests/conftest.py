@@ -1,0 +1,139 @@
+"""Fixtures: every database test runs on SQLite and, when TAIZHANG_TEST_POSTGRES_URL is set, PostgreSQL.
+
+Each backend gets a fresh database migrated once per test session; tables are emptied before
+each test. ``client`` is an httpx-backed TestClient; ``as_role`` gives headers for a user of any role.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine, create_engine, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session
+
+from taizhang import db as tzdb
+from taizhang.settings import reset_settings_cache
+
+PG_ENV = "TAIZHANG_TEST_POSTGRES_URL"
+BACKENDS = ["sqlite", "postgres"]
+
+
+def _create_pg_database(admin_url: str) -> tuple[str, Callable[[], None]]:
+    name = f"taizhang_test_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    url = make_url(admin_url).set(database=name).render_as_string(hide_password=False)
+
+    def drop() -> None:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+    return url, drop
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+def backend_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A migrated, empty database of each backend, once per test session."""
+    from taizhang.schema import upgrade
+
+    if request.param == "postgres":
+        admin_url = os.environ.get(PG_ENV)
+        if not admin_url:
+            pytest.skip(f"PostgreSQL variant skipped: {PG_ENV} is not set")
+        url, drop = _create_pg_database(admin_url)
+    else:
+        url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'taizhang.db'}"
+        drop = None
+    engine = tzdb.make_engine(url)
+    upgrade(engine)
+    engine.dispose()
+    yield url
+    if drop is not None:
+        drop()
+
+
+def _empty_all_tables(engine: Engine) -> None:
+    from taizhang.models import metadata
+
+    tables = [t.name for t in metadata.sorted_tables]
+    with engine.begin() as conn:
+        if engine.dialect.name == "postgresql":
+            conn.execute(
+                text("TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE")
+            )
+        else:
+            for table in reversed(tables):
+                conn.execute(text(f'DELETE FROM "{table}"'))
+            if conn.execute(text("SELECT name FROM sqlite_master WHERE name='sqlite_sequence'")).first():
+                conn.execute(text("DELETE FROM sqlite_sequence"))
+
+
+@pytest.fixture
+def engine(backend_url: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[Engine]:
+    monkeypatch.setenv("TAIZHANG_DATABASE_URL", backend_url)
+    monkeypatch.setenv("TAIZHANG_DATA_DIR", str(tmp_path / "data"))
+    reset_settings_cache()
+    eng = tzdb.make_engine(backend_url)
+    _empty_all_tables(eng)
+    tzdb.set_engine(eng)
+    yield eng
+    tzdb.set_engine(None)
+    reset_settings_cache()
+
+
+@pytest.fixture
+def session(engine: Engine) -> Iterator[Session]:
+    """A session for arranging and inspecting data; commit what other sessions must see."""
+    s = tzdb.new_session(actor="test")
+    yield s
+    s.rollback()
+    s.close()
+
+
+@pytest.fixture
+def app(engine: Engine) -> Any:
+    from taizhang.app import create_app
+
+    return create_app()
+
+
+@pytest.fixture
+def anon(app: Any) -> Iterator[TestClient]:
+    with TestClient(app, raise_server_exceptions=False) as c:
+        yield c
+
+
+ROLE_USERS = {"admin": "admin", "ops": "ops", "security": "security", "unit": "unit", "auditor": "auditor"}
+
+
+@pytest.fixture
+def make_user(engine: Engine) -> Callable[..., dict[str, str]]:
+    """Create a user with a token; returns Authorization headers."""
+    from taizhang.auth import service
+    from taizhang.auth.roles import Role
+
+    def make(username: str, role: str, unit_ids: tuple[int, ...] = ()) -> dict[str, str]:
+        with tzdb.session_scope(actor="test") as s:
+            user = service.create_user(
+                s, username=username, role=Role(role), unit_ids=list(unit_ids), password="Passw0rd!x"
+            )
+            _, plain = service.create_token(s, user=user)
+        return {"Authorization": f"Bearer {plain}"}
+
+    return make
+
+
+@pytest.fixture
+def client(anon: TestClient, make_user: Callable[..., dict[str, str]]) -> TestClient:
+    """An admin client."""
+    anon.headers.update(make_user("root_admin", "admin"))
+    return anon
