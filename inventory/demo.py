@@ -407,12 +407,9 @@ def _load_projects(session: Session, rng: random.Random, units: list[Unit], syst
     count = 0
     for index in range(40):
         unit = units[index % len(units)]
-        kind = rng.choice(list(ProjectKind))
+        kind = list(ProjectKind)[index % len(ProjectKind)]
         year = 2021 + index % 5
         name = f"{UNITS[index % len(units)][3]}信息化{kind.label}项目（{year}年）"
-        if name in existing:
-            count += 1
-            continue
         approved = dt.date(year, rng.randrange(2, 10), rng.randrange(1, 28))
         signed = approved + dt.timedelta(days=rng.randrange(20, 120))
         filed_delay = rng.choice([2, 3, 5, 6, 12, None])
@@ -420,39 +417,35 @@ def _load_projects(session: Session, rng: random.Random, units: list[Unit], syst
         finished = accepted < dt.date(2026, 10, 1)
         total = Decimal(rng.randrange(20, 600) * 10000)
         first = (total * Decimal("0.6")).quantize(Decimal("0.01"))
-        session.add(
-            Project(
-                name=name,
-                implementing_unit_id=unit.id,
-                kind=kind,
-                total_budget=total,
-                yearly_budgets={str(year): str(first), str(year + 1): str(total - first)},
-                contractor=rng.choice(
-                    ["山西云时代技术有限公司", "临汾市信息产业有限公司", "中国电信临汾分公司"]
-                ),
-                supervision_unit=rng.choice(["山西省信息工程监理公司", ""]),
-                construction_started_on=signed + dt.timedelta(days=7)
-                if rng.random() < 0.9
-                else approved - dt.timedelta(days=30),
-                approved_on=approved,
-                budget_reviewed_on=approved - dt.timedelta(days=rng.randrange(10, 40)),
-                contract_signed_on=signed,
-                contract_filed_on=signed + dt.timedelta(days=filed_delay) if filed_delay else None,
-                supervision_filed_on=signed + dt.timedelta(days=10) if rng.random() < 0.7 else None,
-                accepted_on=accepted if finished else None,
-                acceptance_report_filed_on=accepted + dt.timedelta(days=rng.choice([10, 25, 60]))
-                if finished and rng.random() < 0.8
-                else None,
-                controllability_checked=finished and rng.random() < 0.75,
-                self_evaluations={
-                    str(y): f"{y + 1}-03-{rng.randrange(10, 31)}"
-                    for y in range(year, 2025)
-                    if rng.random() < 0.8
-                },
-                systems=rng.sample(by_unit.get(unit.id, []), min(2, len(by_unit.get(unit.id, [])))),
-            )
+        project = Project(
+            name=name,
+            implementing_unit_id=unit.id,
+            kind=kind,
+            total_budget=total,
+            yearly_budgets={str(year): str(first), str(year + 1): str(total - first)},
+            contractor=rng.choice(["山西云时代技术有限公司", "临汾市信息产业有限公司", "中国电信临汾分公司"]),
+            supervision_unit=rng.choice(["山西省信息工程监理公司", ""]),
+            construction_started_on=signed + dt.timedelta(days=7)
+            if rng.random() < 0.9
+            else approved - dt.timedelta(days=30),
+            approved_on=approved,
+            budget_reviewed_on=approved - dt.timedelta(days=rng.randrange(10, 40)),
+            contract_signed_on=signed,
+            contract_filed_on=signed + dt.timedelta(days=filed_delay) if filed_delay else None,
+            supervision_filed_on=signed + dt.timedelta(days=10) if rng.random() < 0.7 else None,
+            accepted_on=accepted if finished else None,
+            acceptance_report_filed_on=accepted + dt.timedelta(days=rng.choice([10, 25, 60]))
+            if finished and rng.random() < 0.8
+            else None,
+            controllability_checked=finished and rng.random() < 0.75,
+            self_evaluations={
+                str(y): f"{y + 1}-03-{rng.randrange(10, 31)}" for y in range(year, 2025) if rng.random() < 0.8
+            },
+            systems=rng.sample(by_unit.get(unit.id, []), min(2, len(by_unit.get(unit.id, [])))),
         )
         count += 1
+        if name not in existing:  # the random draws above happen either way, so reruns match
+            session.add(project)
     session.flush()
     return count
 

@@ -66,11 +66,8 @@ SYSTEM_REF = Reference(System, "信息系统", scoped_by=systems_in_scope)
 PRODUCT_REF = Reference(Product, "产品")
 
 
-def _owner_of_system_child(obj: Any) -> set[int]:
-    from sqlalchemy.orm import object_session
-
-    session = object_session(obj)
-    if session is None or obj.system_id is None:
+def _owner_of_system_child(session: Session, obj: Any) -> set[int]:
+    if obj.system_id is None:
         return set()
     unit_id = session.execute(
         select(System.owner_unit_id).where(System.id == obj.system_id)
@@ -78,7 +75,7 @@ def _owner_of_system_child(obj: Any) -> set[int]:
     return {unit_id} if unit_id is not None else set()
 
 
-def _owner_of_host(obj: Host) -> set[int]:
+def _owner_of_host(session: Session, obj: Host) -> set[int]:
     owners = {system.owner_unit_id for system in obj.systems}
     if obj.unit_id is not None:
         owners.add(obj.unit_id)
@@ -189,7 +186,7 @@ SYSTEMS = Entity(
     search=[System.name, System.catalogue_number, System.purpose],
     order_by=[System.catalogue_number],
     scope_clause=systems_in_scope,
-    owner_units=lambda obj: {obj.owner_unit_id} if obj.owner_unit_id is not None else set(),
+    owner_units=lambda session, obj: {obj.owner_unit_id} if obj.owner_unit_id is not None else set(),
 )
 
 HOSTS = Entity(
@@ -294,7 +291,9 @@ PROJECTS = Entity(
     order_by=[Project.id],
     load_options=[selectinload(Project.systems)],
     scope_clause=lambda scope: Project.implementing_unit_id.in_(_units(scope)),
-    owner_units=lambda obj: {obj.implementing_unit_id} if obj.implementing_unit_id is not None else set(),
+    owner_units=lambda session, obj: (
+        {obj.implementing_unit_id} if obj.implementing_unit_id is not None else set()
+    ),
     validate=_validate_project,
 )
 

@@ -177,3 +177,19 @@ async def request_id_middleware(request: Request, call_next: Callable[[Request],
     response = await call_next(request)
     response.headers["X-Request-ID"] = request.state.request_id
     return response
+
+
+def iter_routes(app: FastAPI) -> Iterator[tuple[set[str], str, Any]]:
+    """Every (methods, full path, dependant) of the app, through included routers.
+
+    FastAPI ≥ 0.16x includes routers lazily (``_IncludedRouter``); older ones copy ``APIRoute``s.
+    """
+    from fastapi.routing import APIRoute
+
+    for route in app.routes:
+        if isinstance(route, APIRoute):
+            yield set(route.methods or ()), route.path, route.dependant
+        elif hasattr(route, "effective_route_contexts"):
+            for context in route.effective_route_contexts():
+                if context.dependant is not None:
+                    yield set(context.methods or ()), context.path, context.dependant

@@ -21,11 +21,12 @@ def _root(
         None, "--database", envvar="TAIZHANG_DATABASE_URL", help="数据库地址（默认 sqlite:///taizhang.db）"
     ),
 ) -> None:
-    if database:
+    from taizhang.settings import get_settings, reset_settings_cache
+
+    if database and database != get_settings().database_url:
         import os
 
         from taizhang.db import set_engine
-        from taizhang.settings import reset_settings_cache
 
         os.environ["TAIZHANG_DATABASE_URL"] = database
         reset_settings_cache()

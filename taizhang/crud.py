@@ -63,7 +63,7 @@ class Entity:
     order_by: Sequence[Any] = ()
     load_options: Sequence[ORMOption] = ()
     scope_clause: Callable[[Scope], ColumnElement[bool] | None] = lambda scope: None
-    owner_units: Callable[[Any], set[int]] | None = None
+    owner_units: Callable[[Session, Any], set[int]] | None = None
     unit_writable: bool = True
     validate: Callable[[Session, Any], None] | None = None
     field_labels: dict[str, str] = field(default_factory=dict)
@@ -161,7 +161,7 @@ def _check_unique(session: Session, entity: Entity, obj: Any, prefix: str) -> No
             stmt = stmt.where(entity.model.id != obj.id)
         if session.execute(stmt.limit(1)).first() is not None:
             shown = "、".join(f"{entity.label_of(c)}“{v}”" for c, v in values.items())
-            raise Conflict(f"{entity.label}{shown}已存在", field=f"{prefix}{columns[-1]}")
+            raise Conflict(f"{entity.label}已存在：{shown}", field=f"{prefix}{columns[-1]}")
 
 
 def _check_nulls(entity: Entity, data: dict[str, Any], prefix: str) -> None:
@@ -177,12 +177,12 @@ def _allows_none(annotation: Any) -> bool:
     return annotation is None or type(None) in getattr(annotation, "__args__", ())
 
 
-def _check_scope_write(entity: Entity, obj: Any, scope: Scope) -> None:
+def _check_scope_write(session: Session, entity: Entity, obj: Any, scope: Scope) -> None:
     if scope.everything:
         return
     if not entity.unit_writable:
         raise Forbidden(f"委办局用户不能修改{entity.label}")
-    owners = entity.owner_units(obj) if entity.owner_units else set()
+    owners = entity.owner_units(session, obj) if entity.owner_units else set()
     if not owners or not owners <= (scope.unit_ids or frozenset()):
         raise Forbidden(f"只能登记或修改本单位的{entity.label}")
 
@@ -199,7 +199,7 @@ def _apply(
         setattr(obj, name, value)
     for attribute, targets in relations.items():
         setattr(obj, attribute, targets)
-    _check_scope_write(entity, obj, scope)
+    _check_scope_write(session, entity, obj, scope)
     if entity.validate is not None:
         entity.validate(session, obj)
     _check_unique(session, entity, obj, prefix)
@@ -262,7 +262,7 @@ def update(
             field="version",
             extra={"current": entity.read.model_validate(obj).model_dump(mode="json")},
         )
-    _check_scope_write(entity, obj, scope)
+    _check_scope_write(session, entity, obj, scope)
     _apply(session, entity, obj, data, scope, "")
     session.flush()
     return obj
@@ -270,7 +270,7 @@ def update(
 
 def delete(session: Session, entity: Entity, object_id: int, *, scope: Scope = ALL) -> None:
     obj = get(session, entity, object_id, scope=scope)
-    _check_scope_write(entity, obj, scope)
+    _check_scope_write(session, entity, obj, scope)
     session.delete(obj)
     session.flush()
 

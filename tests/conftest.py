@@ -123,9 +123,7 @@ def make_user(engine: Engine) -> Callable[..., dict[str, str]]:
 
     def make(username: str, role: str, unit_ids: tuple[int, ...] = ()) -> dict[str, str]:
         with tzdb.session_scope(actor="test") as s:
-            user = service.create_user(
-                s, username=username, role=Role(role), unit_ids=list(unit_ids), password="Passw0rd!x"
-            )
+            user = service.create_user(s, username=username, role=Role(role), unit_ids=list(unit_ids))
             _, plain = service.create_token(s, user=user)
         return {"Authorization": f"Bearer {plain}"}
 
