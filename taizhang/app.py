@@ -11,6 +11,7 @@ API_PREFIX = "/api/v1"
 
 
 def create_app() -> FastAPI:
+    import exporters.prometheus.api
     import inventory.api
     import taizhang.auth.api
     import taizhang.core_api
@@ -32,4 +33,5 @@ def create_app() -> FastAPI:
     api.include_router(taizhang.auth.api.router)
     api.include_router(inventory.api.router)
     app.include_router(api)
+    app.include_router(exporters.prometheus.api.router)
     return app

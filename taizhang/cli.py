@@ -58,6 +58,16 @@ def serve(
     uvicorn.run("taizhang.asgi:app", host=host, port=port, workers=workers, log_level="info")
 
 
+@app.command(help="单独运行 Prometheus 指标服务（只提供 /metrics）")
+def exporter(
+    host: str = typer.Option("127.0.0.1", help="监听地址"),
+    port: int = typer.Option(9464, help="端口"),
+) -> None:
+    import uvicorn
+
+    uvicorn.run("exporters.prometheus.app:app", host=host, port=port, log_level="warning")
+
+
 @app.command(help="载入示例县（襄汾县）的数据；可重复执行")
 def demo(as_json: bool = JsonOption) -> None:
     from inventory.demo import load_demo

@@ -1,0 +1,1 @@
+"""Exporters: Prometheus metrics, alert rules, the Grafana dashboard, spreadsheets and reports."""

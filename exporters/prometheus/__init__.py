@@ -1,0 +1,1 @@
+"""Compliance gauges for Prometheus, computed from the database at scrape time."""
