@@ -148,7 +148,7 @@ def entry_hash(prev_hash: str, row: dict[str, Any]) -> str:
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
-def _lock_head(session: Session) -> ChangeLogHead | tuple[int | None, str]:
+def _lock_head(session: Session) -> tuple[int | None, str]:
     conn = session.connection()
     dialect = conn.dialect.name
     values = {"id": 1, "last_entry_id": None, "last_hash": GENESIS}
@@ -172,17 +172,18 @@ def append_rows(session: Session, rows: list[dict[str, Any]]) -> None:
     if not rows:
         return
     conn = session.connection()
-    _last_id, prev = _lock_head(session)  # type: ignore[misc]
-    last_id = None
+    _last_id, prev = _lock_head(session)
+    prepared = []
     for row in rows:
         row = {**row, "before": to_jsonable(row.get("before")), "after": to_jsonable(row.get("after"))}
         row.setdefault("message", None)
         row.setdefault("request_id", None)
         row.setdefault("object_repr", "")
         row["prev_hash"] = prev
-        row["hash"] = entry_hash(prev, row)
-        last_id = conn.execute(insert(ChangeLogEntry).values(row).returning(ChangeLogEntry.id)).scalar_one()
-        prev = row["hash"]
+        row["hash"] = prev = entry_hash(prev, row)
+        prepared.append(row)
+    conn.execute(insert(ChangeLogEntry), prepared)  # one executemany, in chain order
+    last_id = conn.execute(select(ChangeLogEntry.id).where(ChangeLogEntry.hash == prev)).scalar_one()
     conn.execute(
         update(ChangeLogHead).where(ChangeLogHead.id == 1).values(last_entry_id=last_id, last_hash=prev)
     )

@@ -7,7 +7,7 @@ user's scope confines it. The service functions here are the only place that run
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -110,58 +110,92 @@ def get(session: Session, entity: Entity, object_id: int, *, scope: Scope = ALL)
     return obj
 
 
-def _check_references(
-    session: Session, entity: Entity, data: dict[str, Any], scope: Scope, prefix: str
-) -> None:
-    for name, ref in entity.references.items():
-        value = data.get(name)
-        if value is None:
-            continue
-        stmt = select(ref.model.id).where(ref.model.id == value)
-        if not scope.everything and ref.scoped_by is not None:
-            clause = ref.scoped_by(scope)
-            if clause is not None:
-                stmt = stmt.where(clause)
-        if session.execute(stmt).first() is None:
-            raise Invalid(f"{ref.label} {value} 不存在", field=f"{prefix}{name}")
+_IN_CHUNK = 5000
 
 
-def _resolve_relations(
-    session: Session, entity: Entity, data: dict[str, Any], scope: Scope, prefix: str
-) -> dict[str, list[Any]]:
-    resolved: dict[str, list[Any]] = {}
-    for name, relation in entity.relations.items():
-        if name not in data or data[name] is None:
-            continue
-        ids = list(dict.fromkeys(data[name]))
-        model = relation.reference.model
-        stmt = select(model).where(model.id.in_(ids))
-        if not scope.everything and relation.reference.scoped_by is not None:
-            clause = relation.reference.scoped_by(scope)
-            if clause is not None:
-                stmt = stmt.where(clause)
-        found = {obj.id: obj for obj in session.execute(stmt).scalars()}
-        missing = [i for i in ids if i not in found]
-        if missing:
-            listed = "、".join(str(i) for i in missing)
-            raise Invalid(f"{relation.reference.label} {listed} 不存在", field=f"{prefix}{name}")
-        resolved[relation.attribute] = [found[i] for i in ids]
-    return resolved
+def _in_chunks(values: Iterable[Any]) -> Iterator[list[Any]]:
+    items = list(values)
+    for i in range(0, len(items), _IN_CHUNK):
+        yield items[i : i + _IN_CHUNK]
 
 
-def _check_unique(session: Session, entity: Entity, obj: Any, prefix: str) -> None:
-    for columns in entity.unique:
-        values = {c: getattr(obj, c) for c in columns}
-        if any(v is None for v in values.values()):
-            continue
-        stmt = select(entity.model.id)
-        for column, value in values.items():
-            stmt = stmt.where(getattr(entity.model, column) == value)
-        if obj.id is not None:
-            stmt = stmt.where(entity.model.id != obj.id)
-        if session.execute(stmt.limit(1)).first() is not None:
-            shown = "、".join(f"{entity.label_of(c)}“{v}”" for c, v in values.items())
-            raise Conflict(f"{entity.label}已存在：{shown}", field=f"{prefix}{columns[-1]}")
+def _scoped(stmt: Select[Any], reference: Reference, scope: Scope) -> Select[Any]:
+    if not scope.everything and reference.scoped_by is not None:
+        clause = reference.scoped_by(scope)
+        if clause is not None:
+            stmt = stmt.where(clause)
+    return stmt
+
+
+class Lookups:
+    """What a batch of writes must look up, fetched with one query per reference and unique key.
+
+    A single create is a batch of one; a bulk create of thousands costs the same few queries.
+    """
+
+    def __init__(self, session: Session, entity: Entity, datas: list[dict[str, Any]], scope: Scope) -> None:
+        self.entity = entity
+        self.existing_refs: dict[str, set[Any]] = {}
+        for name, ref in entity.references.items():
+            wanted = {d[name] for d in datas if d.get(name) is not None}
+            found: set[Any] = set()
+            for chunk in _in_chunks(wanted):
+                stmt = _scoped(select(ref.model.id).where(ref.model.id.in_(chunk)), ref, scope)
+                found.update(session.execute(stmt).scalars())
+            self.existing_refs[name] = found
+        self.targets: dict[str, dict[int, Any]] = {}
+        for name, relation in entity.relations.items():
+            ids = {i for d in datas for i in (d.get(name) or ())}
+            model = relation.reference.model
+            objs: dict[int, Any] = {}
+            for chunk in _in_chunks(ids):
+                stmt = _scoped(select(model).where(model.id.in_(chunk)), relation.reference, scope)
+                objs.update((o.id, o) for o in session.execute(stmt).scalars())
+            self.targets[name] = objs
+        self.taken: dict[tuple[str, ...], dict[tuple[Any, ...], int]] = {}
+        self.seen: dict[tuple[str, ...], set[tuple[Any, ...]]] = {}
+        for columns in entity.unique:
+            keys = {tuple(d.get(c) for c in columns) for d in datas}
+            keys = {k for k in keys if None not in k}
+            first = getattr(entity.model, columns[0])
+            taken: dict[tuple[Any, ...], int] = {}
+            for chunk in _in_chunks({k[0] for k in keys}):
+                cols = [getattr(entity.model, c) for c in columns]
+                for row in session.execute(select(entity.model.id, *cols).where(first.in_(chunk))):
+                    taken[tuple(row[1:])] = row[0]
+            self.taken[columns] = taken
+            self.seen[columns] = set()
+
+    def check_references(self, data: dict[str, Any], prefix: str) -> None:
+        for name, ref in self.entity.references.items():
+            value = data.get(name)
+            if value is not None and value not in self.existing_refs[name]:
+                raise Invalid(f"{ref.label} {value} 不存在", field=f"{prefix}{name}")
+
+    def resolve_relations(self, data: dict[str, Any], prefix: str) -> dict[str, list[Any]]:
+        resolved: dict[str, list[Any]] = {}
+        for name, relation in self.entity.relations.items():
+            if data.get(name) is None:
+                continue
+            ids = list(dict.fromkeys(data[name]))
+            missing = [i for i in ids if i not in self.targets[name]]
+            if missing:
+                listed = "、".join(str(i) for i in missing)
+                raise Invalid(f"{relation.reference.label} {listed} 不存在", field=f"{prefix}{name}")
+            resolved[relation.attribute] = [self.targets[name][i] for i in ids]
+        return resolved
+
+    def check_unique(self, obj: Any, prefix: str) -> None:
+        entity = self.entity
+        for columns in entity.unique:
+            key = tuple(getattr(obj, c) for c in columns)
+            if None in key:
+                continue
+            owner = self.taken[columns].get(key)
+            if (owner is not None and owner != obj.id) or key in self.seen[columns]:
+                shown = "、".join(f"{entity.label_of(c)}“{v}”" for c, v in zip(columns, key, strict=True))
+                raise Conflict(f"{entity.label}已存在：{shown}", field=f"{prefix}{columns[-1]}")
+            self.seen[columns].add(key)
 
 
 def _check_nulls(entity: Entity, data: dict[str, Any], prefix: str) -> None:
@@ -188,11 +222,17 @@ def _check_scope_write(session: Session, entity: Entity, obj: Any, scope: Scope)
 
 
 def _apply(
-    session: Session, entity: Entity, obj: Any, data: dict[str, Any], scope: Scope, prefix: str
+    session: Session,
+    entity: Entity,
+    obj: Any,
+    data: dict[str, Any],
+    scope: Scope,
+    prefix: str,
+    lookups: Lookups,
 ) -> None:
     _check_nulls(entity, data, prefix)
-    _check_references(session, entity, data, scope, prefix)
-    relations = _resolve_relations(session, entity, data, scope, prefix)
+    lookups.check_references(data, prefix)
+    relations = lookups.resolve_relations(data, prefix)
     for name, value in data.items():
         if name in entity.relations or name == "version":
             continue
@@ -202,7 +242,7 @@ def _apply(
     _check_scope_write(session, entity, obj, scope)
     if entity.validate is not None:
         entity.validate(session, obj)
-    _check_unique(session, entity, obj, prefix)
+    lookups.check_unique(obj, prefix)
 
 
 def _dump(payload: BaseModel, *, exclude_unset: bool) -> dict[str, Any]:
@@ -224,23 +264,37 @@ def _prepare_json_columns(entity: Entity, data: dict[str, Any]) -> dict[str, Any
 def create(
     session: Session, entity: Entity, payload: BaseModel, *, scope: Scope = ALL, prefix: str = ""
 ) -> Any:
-    data = _prepare_json_columns(entity, _dump(payload, exclude_unset=False))
-    data.pop("version", None)
-    obj = entity.model()
-    for attribute in {r.attribute for r in entity.relations.values()}:
-        setattr(obj, attribute, [])
-    with session.no_autoflush:
-        _apply(session, entity, obj, data, scope, prefix)
-    session.add(obj)
-    session.flush()
-    return obj
+    return create_many(session, entity, [payload], scope=scope, prefixes=[prefix])[0]
 
 
 def create_many(
-    session: Session, entity: Entity, payloads: Iterable[BaseModel], *, scope: Scope = ALL
+    session: Session,
+    entity: Entity,
+    payloads: Iterable[BaseModel],
+    *,
+    scope: Scope = ALL,
+    prefixes: Sequence[str] | None = None,
 ) -> list[Any]:
     """All or nothing: the first invalid item raises with its index in the field path."""
-    return [create(session, entity, p, scope=scope, prefix=f"[{i}].") for i, p in enumerate(payloads)]
+    datas = []
+    for payload in payloads:
+        data = _prepare_json_columns(entity, _dump(payload, exclude_unset=False))
+        data.pop("version", None)
+        datas.append(data)
+    if prefixes is None:
+        prefixes = [f"[{i}]." for i in range(len(datas))]
+    objs = []
+    with session.no_autoflush:
+        lookups = Lookups(session, entity, datas, scope)
+        for data, prefix in zip(datas, prefixes, strict=True):
+            obj = entity.model()
+            for attribute in {r.attribute for r in entity.relations.values()}:
+                setattr(obj, attribute, [])
+            _apply(session, entity, obj, data, scope, prefix, lookups)
+            objs.append(obj)
+    session.add_all(objs)
+    session.flush()
+    return objs
 
 
 def update(
@@ -263,7 +317,10 @@ def update(
             extra={"current": entity.read.model_validate(obj).model_dump(mode="json")},
         )
     _check_scope_write(session, entity, obj, scope)
-    _apply(session, entity, obj, data, scope, "")
+    merged = {c: data.get(c, getattr(obj, c)) for columns in entity.unique for c in columns}
+    with session.no_autoflush:
+        lookups = Lookups(session, entity, [{**data, **merged}], scope)
+        _apply(session, entity, obj, data, scope, "", lookups)
     session.flush()
     return obj
 

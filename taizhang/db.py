@@ -15,7 +15,6 @@ from typing import Any
 from sqlalchemy import DateTime, Engine, Integer, MetaData, create_engine, event, func
 from sqlalchemy.engine import Dialect, make_url
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, declared_attr, mapped_column, sessionmaker
-from sqlalchemy.pool import NullPool
 from sqlalchemy.types import TypeDecorator
 
 from taizhang.settings import get_settings
@@ -101,7 +100,8 @@ def make_engine(url: str | None = None, **kwargs: Any) -> Engine:
         kwargs.setdefault("connect_args", {"check_same_thread": False})
         if parsed.database in (None, "", ":memory:"):
             raise ValueError("内存数据库无法在多个连接间共享，请使用 sqlite:///文件路径")
-        kwargs.setdefault("poolclass", NullPool)
+        kwargs.setdefault("pool_size", 8)
+        kwargs.setdefault("max_overflow", 16)
         engine = create_engine(url, echo=get_settings().log_sql, **kwargs)
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine

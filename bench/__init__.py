@@ -1,0 +1,1 @@
+"""Benchmarks at county and province scale: ``python -m bench --scale province|county [--json]``."""
