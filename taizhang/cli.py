@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import typer
 
 from taizhang import __version__
@@ -85,6 +87,39 @@ def demo(as_json: bool = JsonOption) -> None:
         for user in report["users"]:
             typer.echo(f"  {user['username']} / {user['password']} / {user['role']}")
     typer.echo("浏览器打开 http://127.0.0.1:8000/ 登录；API 文档见 http://127.0.0.1:8000/api/docs")
+
+
+@app.command(help="备份数据库（SQLite 在线备份；PostgreSQL 使用 pg_dump）")
+def backup(output: Path = typer.Option(..., "--output", help="备份文件路径")) -> None:
+    from taizhang import backup as backups
+    from taizhang.errors import DomainError
+    from taizhang.settings import get_settings
+
+    try:
+        path = backups.backup(get_settings().database_url, output)
+    except DomainError as exc:
+        fail(exc.message)
+    typer.echo(f"已备份到 {path}（{path.stat().st_size} 字节）")
+
+
+@app.command(help="从备份恢复数据库（会覆盖当前数据，请先停止服务）")
+def restore(
+    source: Path = typer.Argument(..., help="备份文件"),
+    yes: bool = typer.Option(False, "--yes", help="确认覆盖当前数据库"),
+) -> None:
+    from taizhang import backup as backups
+    from taizhang.db import set_engine
+    from taizhang.errors import DomainError
+    from taizhang.settings import get_settings
+
+    if not yes:
+        fail("恢复会覆盖当前数据库中的全部数据；确认无误后加 --yes 重新执行")
+    set_engine(None)  # release pooled connections before the file is replaced
+    try:
+        backups.restore(get_settings().database_url, source)
+    except DomainError as exc:
+        fail(exc.message)
+    typer.echo(f"已从 {source} 恢复")
 
 
 @app.command(help="显示版本")
