@@ -12,6 +12,7 @@ from fastapi import Depends, FastAPI, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
@@ -91,6 +92,38 @@ def allow(permission: Permission) -> Any:
     if permission not in _require_cache:
         _require_cache[permission] = Depends(require(permission))
     return _require_cache[permission]
+
+
+class FieldError(BaseModel):
+    loc: list[str | int]
+    field: str
+    msg: str
+    type: str | None = None
+    input: Any = None
+
+
+class ErrorResponse(BaseModel):
+    """Every 4xx/5xx answer of the API (one handler writes them all)."""
+
+    code: str
+    detail: str
+    field: str | None = None
+    errors: list[FieldError] | None = None
+    current: dict[str, Any] | None = None
+    request_id: str | None = None
+
+
+ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
+    status: {"model": ErrorResponse, "description": description}
+    for status, description in (
+        (401, "未登录或令牌无效"),
+        (403, "无权执行此操作"),
+        (404, "对象不存在（或不在本单位范围内）"),
+        (409, "冲突：重复、被引用，或已被他人修改"),
+        (422, "输入数据校验失败（errors 给出字段路径）"),
+        (503, "数据库暂时不可用"),
+    )
+}
 
 
 def _error(status: int, body: dict[str, Any], request: Request) -> JSONResponse:

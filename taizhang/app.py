@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, FastAPI
 
 from taizhang import __version__
-from taizhang.api import install_error_handlers, request_id_middleware
+from taizhang.api import ERROR_RESPONSES, install_error_handlers, request_id_middleware
 
 API_PREFIX = "/api/v1"
 
@@ -28,7 +28,7 @@ def create_app() -> FastAPI:
     install_error_handlers(app)
     app.middleware("http")(request_id_middleware)
 
-    api = APIRouter(prefix=API_PREFIX)
+    api = APIRouter(prefix=API_PREFIX, responses=ERROR_RESPONSES)
     api.include_router(taizhang.core_api.router)
     api.include_router(taizhang.auth.api.router)
     api.include_router(inventory.api.router)

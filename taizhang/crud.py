@@ -92,6 +92,8 @@ def list_query(
         if name not in entity.filters:
             raise Invalid(f"未知的筛选条件“{name}”", field=name)
         stmt = entity.filters[name].apply(stmt, value)
+    if q and not entity.search:
+        raise Invalid(f"{entity.label}列表不支持关键词搜索", field="q")
     if q:
         terms = [t for t in q.split() if t]
         for term in terms:
