@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from pydantic import Field, model_validator
+from pydantic import Field
 
 from inventory.choices import Hosting
 from migration.choices import CloudServiceCategory, PlanState
@@ -42,12 +42,6 @@ class PlanCreate(Schema):
     planned_start: dt.date | None = Field(default=None, description="计划开始日期")
     planned_cutover: dt.date | None = Field(default=None, description="计划割接日期")
     note: str = Field(default="", description="备注")
-
-    @model_validator(mode="after")
-    def _dates_ordered(self) -> PlanCreate:
-        if self.planned_start and self.planned_cutover and self.planned_start > self.planned_cutover:
-            raise ValueError(f"计划开始日期 {self.planned_start} 晚于计划割接日期 {self.planned_cutover}")
-        return self
 
 
 PlanUpdate = partial_model(PlanCreate, "PlanUpdate")
@@ -123,12 +117,6 @@ class ExemptionCreate(Schema):
     approval_reference: str = Field(min_length=1, max_length=100, description="批准文号")
     approved_on: dt.date = Field(description="批准日期")
     expires_on: dt.date = Field(description="有效期至")
-
-    @model_validator(mode="after")
-    def _dates_ordered(self) -> ExemptionCreate:
-        if self.approved_on and self.expires_on and self.expires_on < self.approved_on:
-            raise ValueError(f"有效期至 {self.expires_on} 早于批准日期 {self.approved_on}")
-        return self
 
 
 ExemptionUpdate = partial_model(ExemptionCreate, "ExemptionUpdate")

@@ -81,6 +81,11 @@ def check_plan(session: Session, plan: MigrationPlan) -> None:
     system = session.get(System, plan.system_id)
     if system is None:  # references are checked before; this guards direct service use
         raise Invalid(f"信息系统 {plan.system_id} 不存在", field="system_id")
+    if plan.planned_start and plan.planned_cutover and plan.planned_start > plan.planned_cutover:
+        raise Invalid(
+            f"计划开始日期 {plan.planned_start} 晚于计划割接日期 {plan.planned_cutover}",
+            field="planned_cutover",
+        )
     if system.classification is Classification.CLASSIFIED:
         raise Invalid("涉密信息系统不在上云范围内（第三条、第三十五条）", field="system_id")
     if plan.id is None:
