@@ -41,6 +41,18 @@ def test_plan_walks_every_step_and_lands_on_the_city_cloud(client: TestClient) -
     assert history[3]["note"] == "开始迁移数据" and history[-1]["note"] == "原机房设备已下电"
     assert all(h["at"] for h in history)
 
+    logged = client.get(
+        "/api/v1/changelog",
+        params={"object_type": "inventory.system", "object_id": system["id"], "action": "update"},
+    ).json()["results"]
+    hostings = [(e["before"]["hosting"], e["after"]["hosting"], e["actor"]) for e in reversed(logged)]
+    assert hostings == [
+        ("industry_cloud", "migrating", "root_admin"),
+        ("migrating", "city_cloud", "root_admin"),
+    ]
+    moves = client.get("/api/v1/changelog", params={"object_type": "migration.plantransition"}).json()
+    assert moves["count"] == 8
+
 
 def test_invalid_transition_is_409_naming_the_allowed_ones(client: TestClient) -> None:
     unit = make_unit(client)
