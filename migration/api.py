@@ -74,6 +74,16 @@ def transition(
     return _detail(plan)
 
 
+@router.get(
+    "/waves/{wave_id}/systems", response_model=list[s.WaveSystemRead], summary="批次内的系统及其迁移状态"
+)
+def wave_systems(
+    wave_id: int, principal: Principal = allow(Permission.MIGRATION_READ), session: Session = DB
+) -> list[Any]:
+    rows = service.wave_systems(session, wave_id, scope=principal.scope, today=service.local_today())
+    return [s.WaveSystemRead.model_validate(row) for row in rows]
+
+
 @router.get("/states", summary="迁移计划状态机：各状态允许转入的状态")
 def states(principal: Principal = allow(Permission.MIGRATION_READ)) -> list[dict[str, Any]]:
     return [

@@ -32,6 +32,19 @@ class WaveRead(WaveCreate, RowMeta):
     model_config = ReadSchema.model_config
 
 
+class WaveSystemRead(ReadSchema):
+    plan_id: int
+    system_id: int
+    catalogue_number: str = Field(description="目录编号")
+    name: str = Field(description="系统名称")
+    owner_unit_id: int = Field(description="主管单位")
+    hosting: Hosting = Field(description="部署位置")
+    state: PlanState = Field(description="迁移计划状态")
+    owner: str = Field(description="负责人")
+    planned_cutover: dt.date | None = Field(description="计划割接日期")
+    cutover_overdue: bool = Field(description="割接逾期")
+
+
 # ---------------------------------------------------------------- plans
 
 

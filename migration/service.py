@@ -39,6 +39,7 @@ __all__ = [
     "plan_for_system",
     "summary",
     "transitions_of",
+    "wave_systems",
 ]
 
 LOCAL_TZ = ZoneInfo("Asia/Shanghai")
@@ -153,6 +154,45 @@ def transitions_of(session: Session, plan: MigrationPlan) -> list[PlanTransition
         .order_by(PlanTransition.at, PlanTransition.id)
     )
     return list(session.execute(stmt).scalars())
+
+
+def wave_systems(
+    session: Session, wave_id: int, *, scope: Scope = ALL, today: dt.date | None = None
+) -> list[dict[str, object]]:
+    """The systems of a wave with where each plan stands and whether its cutover is late."""
+    from migration.machine import CLOSED, CUTOVER_DONE
+    from migration.models import Wave
+
+    if session.get(Wave, wave_id) is None:
+        raise NotFound(f"迁移批次 {wave_id} 不存在")
+    day = today or local_today()
+    stmt = (
+        _plan_query(scope)
+        .where(MigrationPlan.wave_id == wave_id)
+        .order_by(MigrationPlan.planned_cutover, MigrationPlan.id)
+    )
+    out: list[dict[str, object]] = []
+    for plan in session.execute(stmt).scalars():
+        late = (
+            plan.planned_cutover is not None
+            and plan.planned_cutover < day
+            and plan.state not in CUTOVER_DONE | CLOSED
+        )
+        out.append(
+            {
+                "plan_id": plan.id,
+                "system_id": plan.system_id,
+                "catalogue_number": plan.system.catalogue_number,
+                "name": plan.system.name,
+                "owner_unit_id": plan.system.owner_unit_id,
+                "hosting": plan.system.hosting,
+                "state": plan.state,
+                "owner": plan.owner,
+                "planned_cutover": plan.planned_cutover,
+                "cutover_overdue": late,
+            }
+        )
+    return out
 
 
 # --- exemptions ------------------------------------------------------------------------------

@@ -125,6 +125,11 @@ def test_summary_equals_hand_counted_figures(session: Session) -> None:
     assert service.summary(session, scope=ALL, unit_id=ids["b"], today=TODAY).as_dict()["total"] == UNIT_B
     by_wave = service.summary(session, scope=ALL, wave_id=ids["w2"], today=TODAY).as_dict()
     assert by_wave["total"] == WAVE_2 and [g["id"] for g in by_wave["by_wave"]] == [ids["w2"]]
+    late = {
+        r["catalogue_number"]: r["cutover_overdue"]
+        for r in service.wave_systems(session, ids["w2"], today=TODAY)
+    }
+    assert late == {"B2": False, "B3": True, "B4": False, "B6": True}
     own = service.summary(session, scope=Scope(frozenset({ids["a"]})), today=TODAY).as_dict()
     assert own["total"] == UNIT_A and [g["name"] for g in own["by_unit"]] == ["甲局"]
 
@@ -165,3 +170,7 @@ def test_summary_route_and_scope(
     assert own["total"]["candidates"] == 6
     r = anon.get(f"{API}/summary", headers=unit_headers, params={"unit_id": ids["b"]})
     assert r.status_code == 404
+    listed = client.get(f"{API}/waves/{ids['w1']}/systems").json()
+    assert [r["catalogue_number"] for r in listed] == ["B5", "A3", "A4"]
+    own_rows = anon.get(f"{API}/waves/{ids['w1']}/systems", headers=unit_headers).json()
+    assert [r["catalogue_number"] for r in own_rows] == ["A3", "A4"]
