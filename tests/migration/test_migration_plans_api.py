@@ -173,3 +173,58 @@ def test_unit_users_see_only_their_units_and_cannot_write(
         ).status_code
         == 403
     )
+
+
+def test_every_migration_route_requires_login_and_writes_need_migration_write(
+    anon: TestClient, make_user: Callable[..., dict[str, str]]
+) -> None:
+    auditor = make_user("aud", "auditor")
+    paths = anon.get("/api/openapi.json").json()["paths"]
+    routes = [(p, m) for p, ops in paths.items() if p.startswith(API) for m in ops]
+    assert len(routes) > 30
+    for path, method in routes:
+        url = path.replace("{object_id}", "1").replace("{plan_id}", "1").replace("{wave_id}", "1")
+        r = anon.request(method.upper(), url, json={})
+        assert r.status_code == 401, (method, path, r.status_code)
+        if method in ("post", "patch", "delete", "put"):
+            r = anon.request(method.upper(), url, json={}, headers=auditor)
+            assert r.status_code == 403, (method, path, r.status_code)
+
+
+def test_unit_users_get_404_for_other_units_exemptions_and_subscriptions(
+    client: TestClient, anon: TestClient, make_user: Callable[..., dict[str, str]]
+) -> None:
+    mine, other = make_unit(client), make_unit(client, "U02", "县民政局")
+    their_system = make_system(client, other["id"], "B", hosting="city_cloud")
+    version = client.post(
+        f"{API}/catalogue-versions", json={"name": "2021版", "effective_from": "2021-01-01"}
+    )
+    item = client.post(
+        f"{API}/catalogue-items",
+        json={
+            "catalogue_version_id": version.json()["id"],
+            "code": "ECS",
+            "name": "云主机",
+            "category": "compute",
+        },
+    ).json()
+    sub = client.post(
+        f"{API}/subscriptions",
+        json={"system_id": their_system["id"], "item_id": item["id"], "since": "2026-01-01"},
+    ).json()
+    exemption = client.post(
+        f"{API}/exemptions",
+        json={
+            "system_id": their_system["id"],
+            "reason": "专网",
+            "approver": "局长",
+            "approval_reference": "批〔2026〕1号",
+            "approved_on": "2026-01-01",
+            "expires_on": "2026-12-31",
+        },
+    ).json()
+    headers = make_user("edu", "unit", (mine["id"],))
+    assert anon.get(f"{API}/subscriptions/{sub['id']}", headers=headers).status_code == 404
+    assert anon.get(f"{API}/exemptions/{exemption['id']}", headers=headers).status_code == 404
+    assert anon.get(f"{API}/subscriptions", headers=headers).json()["count"] == 0
+    assert anon.get(f"{API}/catalogue-items", headers=headers).json()["count"] == 1
