@@ -13,6 +13,7 @@ API_PREFIX = "/api/v1"
 def create_app() -> FastAPI:
     import exporters.prometheus.api
     import inventory.api
+    import migration.api
     import taizhang.auth.api
     import taizhang.core_api
     import taizhang.models
@@ -32,6 +33,7 @@ def create_app() -> FastAPI:
     api.include_router(taizhang.core_api.router)
     api.include_router(taizhang.auth.api.router)
     api.include_router(inventory.api.router)
+    api.include_router(migration.api.router)
     app.include_router(api)
     app.include_router(exporters.prometheus.api.router)
     return app

@@ -73,9 +73,11 @@ def exporter(
 @app.command(help="载入示例县（襄汾县）的数据；可重复执行")
 def demo(as_json: bool = JsonOption) -> None:
     from inventory.demo import load_demo
+    from migration.demo import load_demo as load_migration_demo
 
     with boundary(actor="demo") as session:
         report = load_demo(session)
+        report["counts"].update(load_migration_demo(session))
     if as_json:
         print_json(report)
         return
@@ -129,9 +131,11 @@ def version() -> None:
 
 def _register() -> None:
     import inventory.cli
+    import migration.cli
     from taizhang.auth import cli as auth_cli
 
     inventory.cli.register(app)
+    migration.cli.register(app)
     auth_cli.register(app)
     try:
         from taizhang import cli_policy

@@ -41,6 +41,29 @@ def upgrade() -> None:
         batch_op.create_index('ix_changelog_object', ['object_type', 'object_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_changelog_time'), ['time'], unique=False)
 
+    op.create_table('cloud_catalogue_versions',
+    sa.Column('name', sa.String(length=50), nullable=False),
+    sa.Column('effective_from', sa.Date(), nullable=False),
+    sa.Column('source_document', sa.String(length=200), nullable=False),
+    sa.Column('version', sa.Integer(), server_default='1', nullable=False),
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), server_default=sa.text('(CURRENT_TIMESTAMP)'), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), server_default=sa.text('(CURRENT_TIMESTAMP)'), nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_cloud_catalogue_versions')),
+    sa.UniqueConstraint('effective_from', name=op.f('uq_cloud_catalogue_versions_effective_from')),
+    sa.UniqueConstraint('name', name=op.f('uq_cloud_catalogue_versions_name'))
+    )
+    op.create_table('migration_waves',
+    sa.Column('name', sa.String(length=100), nullable=False),
+    sa.Column('target_date', sa.Date(), nullable=False),
+    sa.Column('description', sa.Text(), nullable=False),
+    sa.Column('version', sa.Integer(), server_default='1', nullable=False),
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), server_default=sa.text('(CURRENT_TIMESTAMP)'), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), server_default=sa.text('(CURRENT_TIMESTAMP)'), nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_migration_waves')),
+    sa.UniqueConstraint('name', name=op.f('uq_migration_waves_name'))
+    )
     op.create_table('products',
     sa.Column('product_class', sa.Enum('security_device', 'core_network', 'base_software', 'system_software', 'application', 'hardware', name='productclass', native_enum=False, length=32), nullable=False),
     sa.Column('category', sa.String(length=50), nullable=False),
@@ -124,6 +147,25 @@ def upgrade() -> None:
     sa.ForeignKeyConstraint(['last_entry_id'], ['changelog.id'], name=op.f('fk_changelog_head_last_entry_id_changelog'), ondelete='SET NULL'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_changelog_head'))
     )
+    op.create_table('cloud_catalogue_items',
+    sa.Column('catalogue_version_id', sa.Integer(), nullable=False),
+    sa.Column('code', sa.String(length=50), nullable=False),
+    sa.Column('name', sa.String(length=100), nullable=False),
+    sa.Column('category', sa.Enum('compute', 'database', 'object_storage', 'block_storage', 'load_balancer', 'security', 'backup', 'network', 'other', name='cloudservicecategory', native_enum=False, length=32), nullable=False),
+    sa.Column('specs', sa.JSON(), nullable=False),
+    sa.Column('unit_of_measure', sa.String(length=20), nullable=False),
+    sa.Column('version', sa.Integer(), server_default='1', nullable=False),
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), server_default=sa.text('(CURRENT_TIMESTAMP)'), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), server_default=sa.text('(CURRENT_TIMESTAMP)'), nullable=False),
+    sa.ForeignKeyConstraint(['catalogue_version_id'], ['cloud_catalogue_versions.id'], name=op.f('fk_cloud_catalogue_items_catalogue_version_id_cloud_catalogue_versions'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_cloud_catalogue_items')),
+    sa.UniqueConstraint('catalogue_version_id', 'code', name='uq_cloud_catalogue_items_code')
+    )
+    with op.batch_alter_table('cloud_catalogue_items', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_cloud_catalogue_items_catalogue_version_id'), ['catalogue_version_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_cloud_catalogue_items_category'), ['category'], unique=False)
+
     op.create_table('hosts',
     sa.Column('hostname', sa.String(length=255), nullable=False),
     sa.Column('kind', sa.Enum('physical', 'virtual', 'cloud', name='hostkind', native_enum=False, length=32), nullable=False),
@@ -219,6 +261,28 @@ def upgrade() -> None:
     sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_user_units_user_id_users'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('user_id', 'unit_id', name=op.f('pk_user_units'))
     )
+    op.create_table('cloud_subscriptions',
+    sa.Column('system_id', sa.Integer(), nullable=False),
+    sa.Column('item_id', sa.Integer(), nullable=False),
+    sa.Column('quantity', sa.Integer(), nullable=False),
+    sa.Column('since', sa.Date(), nullable=False),
+    sa.Column('approved_exception', sa.Boolean(), nullable=False),
+    sa.Column('exception_reference', sa.String(length=100), nullable=False),
+    sa.Column('note', sa.Text(), nullable=False),
+    sa.Column('version', sa.Integer(), server_default='1', nullable=False),
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), server_default=sa.text('(CURRENT_TIMESTAMP)'), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), server_default=sa.text('(CURRENT_TIMESTAMP)'), nullable=False),
+    sa.CheckConstraint('quantity > 0', name=op.f('ck_cloud_subscriptions_quantity_positive')),
+    sa.ForeignKeyConstraint(['item_id'], ['cloud_catalogue_items.id'], name=op.f('fk_cloud_subscriptions_item_id_cloud_catalogue_items'), ondelete='RESTRICT'),
+    sa.ForeignKeyConstraint(['system_id'], ['systems.id'], name=op.f('fk_cloud_subscriptions_system_id_systems'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_cloud_subscriptions')),
+    sa.UniqueConstraint('system_id', 'item_id', name='uq_cloud_subscriptions_pair')
+    )
+    with op.batch_alter_table('cloud_subscriptions', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_cloud_subscriptions_item_id'), ['item_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_cloud_subscriptions_system_id'), ['system_id'], unique=False)
+
     op.create_table('host_systems',
     sa.Column('host_id', sa.Integer(), nullable=False),
     sa.Column('system_id', sa.Integer(), nullable=False),
@@ -228,6 +292,50 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('host_systems', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_host_systems_system_id'), ['system_id'], unique=False)
+
+    op.create_table('migration_exemptions',
+    sa.Column('system_id', sa.Integer(), nullable=False),
+    sa.Column('reason', sa.Text(), nullable=False),
+    sa.Column('approver', sa.String(length=100), nullable=False),
+    sa.Column('approval_reference', sa.String(length=100), nullable=False),
+    sa.Column('approved_on', sa.Date(), nullable=False),
+    sa.Column('expires_on', sa.Date(), nullable=False),
+    sa.Column('version', sa.Integer(), server_default='1', nullable=False),
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), server_default=sa.text('(CURRENT_TIMESTAMP)'), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), server_default=sa.text('(CURRENT_TIMESTAMP)'), nullable=False),
+    sa.CheckConstraint('approved_on <= expires_on', name=op.f('ck_migration_exemptions_dates_ordered')),
+    sa.ForeignKeyConstraint(['system_id'], ['systems.id'], name=op.f('fk_migration_exemptions_system_id_systems'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_migration_exemptions'))
+    )
+    with op.batch_alter_table('migration_exemptions', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_migration_exemptions_expires_on'), ['expires_on'], unique=False)
+        batch_op.create_index(batch_op.f('ix_migration_exemptions_system_id'), ['system_id'], unique=False)
+
+    op.create_table('migration_plans',
+    sa.Column('system_id', sa.Integer(), nullable=False),
+    sa.Column('wave_id', sa.Integer(), nullable=True),
+    sa.Column('owner', sa.String(length=100), nullable=False),
+    sa.Column('planned_start', sa.Date(), nullable=True),
+    sa.Column('planned_cutover', sa.Date(), nullable=True),
+    sa.Column('state', sa.Enum('planned', 'assessment', 'design', 'resources', 'implementation', 'cutover', 'verification', 'decommission', 'done', 'on_hold', 'cancelled', name='planstate', native_enum=False, length=32), nullable=False),
+    sa.Column('held_from', sa.Enum('planned', 'assessment', 'design', 'resources', 'implementation', 'cutover', 'verification', 'decommission', 'done', 'on_hold', 'cancelled', name='planstate', native_enum=False, length=32), nullable=True),
+    sa.Column('original_hosting', sa.Enum('legacy', 'industry_cloud', 'migrating', 'city_cloud', name='hosting', native_enum=False, length=32), nullable=False),
+    sa.Column('note', sa.Text(), nullable=False),
+    sa.Column('version', sa.Integer(), server_default='1', nullable=False),
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), server_default=sa.text('(CURRENT_TIMESTAMP)'), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), server_default=sa.text('(CURRENT_TIMESTAMP)'), nullable=False),
+    sa.CheckConstraint('planned_start IS NULL OR planned_cutover IS NULL OR planned_start <= planned_cutover', name=op.f('ck_migration_plans_dates_ordered')),
+    sa.ForeignKeyConstraint(['system_id'], ['systems.id'], name=op.f('fk_migration_plans_system_id_systems'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['wave_id'], ['migration_waves.id'], name=op.f('fk_migration_plans_wave_id_migration_waves'), ondelete='RESTRICT'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_migration_plans')),
+    sa.UniqueConstraint('system_id', name=op.f('uq_migration_plans_system_id'))
+    )
+    with op.batch_alter_table('migration_plans', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_migration_plans_planned_cutover'), ['planned_cutover'], unique=False)
+        batch_op.create_index(batch_op.f('ix_migration_plans_state'), ['state'], unique=False)
+        batch_op.create_index(batch_op.f('ix_migration_plans_wave_id'), ['wave_id'], unique=False)
 
     op.create_table('network_attachments',
     sa.Column('system_id', sa.Integer(), nullable=False),
@@ -301,11 +409,53 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_resources_owner_unit_id'), ['owner_unit_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_resources_system_id'), ['system_id'], unique=False)
 
+    op.create_table('migration_blockers',
+    sa.Column('plan_id', sa.Integer(), nullable=False),
+    sa.Column('description', sa.Text(), nullable=False),
+    sa.Column('owner', sa.String(length=100), nullable=False),
+    sa.Column('due_date', sa.Date(), nullable=False),
+    sa.Column('resolved_on', sa.Date(), nullable=True),
+    sa.Column('resolution', sa.Text(), nullable=False),
+    sa.Column('version', sa.Integer(), server_default='1', nullable=False),
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), server_default=sa.text('(CURRENT_TIMESTAMP)'), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), server_default=sa.text('(CURRENT_TIMESTAMP)'), nullable=False),
+    sa.ForeignKeyConstraint(['plan_id'], ['migration_plans.id'], name=op.f('fk_migration_blockers_plan_id_migration_plans'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_migration_blockers'))
+    )
+    with op.batch_alter_table('migration_blockers', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_migration_blockers_plan_id'), ['plan_id'], unique=False)
+
+    op.create_table('migration_transitions',
+    sa.Column('plan_id', sa.Integer(), nullable=False),
+    sa.Column('from_state', sa.Enum('planned', 'assessment', 'design', 'resources', 'implementation', 'cutover', 'verification', 'decommission', 'done', 'on_hold', 'cancelled', name='planstate', native_enum=False, length=32), nullable=False),
+    sa.Column('to_state', sa.Enum('planned', 'assessment', 'design', 'resources', 'implementation', 'cutover', 'verification', 'decommission', 'done', 'on_hold', 'cancelled', name='planstate', native_enum=False, length=32), nullable=False),
+    sa.Column('actor', sa.String(length=100), nullable=False),
+    sa.Column('at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('note', sa.Text(), nullable=False),
+    sa.Column('version', sa.Integer(), server_default='1', nullable=False),
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), server_default=sa.text('(CURRENT_TIMESTAMP)'), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), server_default=sa.text('(CURRENT_TIMESTAMP)'), nullable=False),
+    sa.ForeignKeyConstraint(['plan_id'], ['migration_plans.id'], name=op.f('fk_migration_transitions_plan_id_migration_plans'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_migration_transitions'))
+    )
+    with op.batch_alter_table('migration_transitions', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_migration_transitions_plan_id'), ['plan_id'], unique=False)
+
     # ### end Alembic commands ###
 
 
 def downgrade() -> None:
     # ### commands auto generated by Alembic - please adjust! ###
+    with op.batch_alter_table('migration_transitions', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_migration_transitions_plan_id'))
+
+    op.drop_table('migration_transitions')
+    with op.batch_alter_table('migration_blockers', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_migration_blockers_plan_id'))
+
+    op.drop_table('migration_blockers')
     with op.batch_alter_table('resources', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_resources_system_id'))
         batch_op.drop_index(batch_op.f('ix_resources_owner_unit_id'))
@@ -324,10 +474,26 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_network_attachments_system_id'))
 
     op.drop_table('network_attachments')
+    with op.batch_alter_table('migration_plans', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_migration_plans_wave_id'))
+        batch_op.drop_index(batch_op.f('ix_migration_plans_state'))
+        batch_op.drop_index(batch_op.f('ix_migration_plans_planned_cutover'))
+
+    op.drop_table('migration_plans')
+    with op.batch_alter_table('migration_exemptions', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_migration_exemptions_system_id'))
+        batch_op.drop_index(batch_op.f('ix_migration_exemptions_expires_on'))
+
+    op.drop_table('migration_exemptions')
     with op.batch_alter_table('host_systems', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_host_systems_system_id'))
 
     op.drop_table('host_systems')
+    with op.batch_alter_table('cloud_subscriptions', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_cloud_subscriptions_system_id'))
+        batch_op.drop_index(batch_op.f('ix_cloud_subscriptions_item_id'))
+
+    op.drop_table('cloud_subscriptions')
     op.drop_table('user_units')
     with op.batch_alter_table('systems', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_systems_owner_unit_id'))
@@ -347,6 +513,11 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_hosts_lifecycle'))
 
     op.drop_table('hosts')
+    with op.batch_alter_table('cloud_catalogue_items', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_cloud_catalogue_items_category'))
+        batch_op.drop_index(batch_op.f('ix_cloud_catalogue_items_catalogue_version_id'))
+
+    op.drop_table('cloud_catalogue_items')
     op.drop_table('changelog_head')
     with op.batch_alter_table('api_tokens', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_api_tokens_user_id'))
@@ -362,6 +533,8 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_products_controllability'))
 
     op.drop_table('products')
+    op.drop_table('migration_waves')
+    op.drop_table('cloud_catalogue_versions')
     with op.batch_alter_table('changelog', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_changelog_time'))
         batch_op.drop_index('ix_changelog_object')

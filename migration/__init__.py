@@ -1,0 +1,1 @@
+"""Cloud migration: hosting state, migration plans and waves, the city-cloud service catalogue."""
