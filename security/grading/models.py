@@ -15,7 +15,7 @@ from itertools import chain
 from typing import Any
 
 from sqlalchemy import CheckConstraint, Date, Float, ForeignKey, Integer, String, Text, event, select
-from sqlalchemy.orm import Mapped, Session, mapped_column
+from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from inventory.models import System
 from security.grading.choices import (
@@ -136,6 +136,8 @@ class MlpsRectification(Tracked, VersionedMixin, IdMixin, TimestampMixin, Base):
         EnumColumn(RectificationStatus), default=RectificationStatus.OPEN, index=True
     )
     completed_on: Mapped[dt.date | None] = mapped_column(Date)
+
+    assessment: Mapped[MlpsAssessment | None] = relationship(lazy="raise")
 
 
 class CryptoPlan(Tracked, VersionedMixin, IdMixin, TimestampMixin, Base):
