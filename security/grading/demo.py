@@ -249,7 +249,7 @@ def _present(session: Session, model: Any) -> set[int]:
 
 def load_demo(session: Session, *, today: dt.date | None = None) -> dict[str, int]:
     """Add the demo records; returns how many rows each table holds afterwards."""
-    from security.grading.service import shanghai_today
+    from security.grading.dates import shanghai_today
 
     day = today or shanghai_today()
     policy = get_policy()

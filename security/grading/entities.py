@@ -49,7 +49,7 @@ def _scoped(model: Any) -> Any:
 
 
 def _not_future(obj: Any, *fields: str) -> None:
-    from security.grading.service import shanghai_today
+    from security.grading.dates import shanghai_today
 
     today = shanghai_today()
     for name in fields:

@@ -208,25 +208,20 @@ def _grading_system_ids(session: Session) -> set[int]:
     return touched
 
 
-def _latest_final_level(session: Session, system_id: int) -> int | None:
-    in_session = [
-        obj
-        for obj in chain(session.new, session.dirty, session.identity_map.values())
-        if isinstance(obj, MlpsGrading) and obj not in session.deleted
-    ]
-    local_ids = {obj.id for obj in in_session if obj.id is not None}
-    deleted_ids = {obj.id for obj in session.deleted if isinstance(obj, MlpsGrading)}
-    stored = session.execute(
-        select(MlpsGrading.id, MlpsGrading.graded_on, MlpsGrading.level).where(
-            MlpsGrading.system_id == system_id,
-            MlpsGrading.status == GradingStatus.FINAL,
-            MlpsGrading.id.not_in(local_ids | deleted_ids or {-1}),
-        )
-    ).all()
-    candidates: list[tuple[dt.date, int, int]] = [(row.graded_on, row.id, row.level) for row in stored]
-    for obj in in_session:
+def _latest_final_level(session: Session, system_id: int, in_session: list[MlpsGrading]) -> int | None:
+    """Level of the latest final grading, reading unsaved and edited gradings from the session."""
+    local = [g for g in in_session if g.system_id == system_id]
+    skip = {g.id for g in in_session if g.id is not None}  # their in-memory state is the truth
+    skip |= {g.id for g in session.deleted if isinstance(g, MlpsGrading) and g.id is not None}
+    stmt = select(MlpsGrading.id, MlpsGrading.graded_on, MlpsGrading.level).where(
+        MlpsGrading.system_id == system_id, MlpsGrading.status == GradingStatus.FINAL
+    )
+    if skip:
+        stmt = stmt.where(MlpsGrading.id.not_in(skip))
+    candidates: list[tuple[dt.date, int, int]] = [(r.graded_on, r.id, r.level) for r in session.execute(stmt)]
+    for obj in local:
         final = (obj.status or GradingStatus.FINAL) is GradingStatus.FINAL
-        if obj.system_id == system_id and final and obj.graded_on is not None:
+        if final and obj.graded_on is not None:
             candidates.append((obj.graded_on, obj.id or 1 << 62, obj.level))
     return max(candidates)[2] if candidates else None
 
@@ -235,9 +230,14 @@ def _sync_system_levels(session: Session, _ctx: Any, _instances: Any) -> None:
     system_ids = _grading_system_ids(session)
     if not system_ids:
         return
+    in_session = [
+        obj
+        for obj in {*session.new, *session.identity_map.values()}
+        if isinstance(obj, MlpsGrading) and obj not in session.deleted
+    ]
     with session.no_autoflush:
         for system_id in sorted(system_ids):
-            level = _latest_final_level(session, system_id)
+            level = _latest_final_level(session, system_id, in_session)
             system = session.get(System, system_id)
             if level is not None and system is not None and system.mlps_level != level:
                 system.mlps_level = level
