@@ -19,7 +19,7 @@ from sqlalchemy import select
 from inventory.models import System
 from security.grading import entities as e
 from security.grading import service
-from security.grading.status import SecurityStatus
+from security.grading.status import SecurityStatus, problem_labels
 from taizhang import crud
 from taizhang.cli_support import JsonOption, boundary, fail, print_json, print_table
 from taizhang.crud import Entity
@@ -155,29 +155,6 @@ def _print_one(entity: Entity, read: BaseModel, as_json: bool, title: str | None
 
 # --- status ----------------------------------------------------------------------------------
 
-_PROBLEMS: list[tuple[str, str, str]] = [
-    ("mlps", "filing_overdue", "逾期未备案"),
-    ("mlps", "certificate_expired", "备案证明过期"),
-    ("mlps", "certificate_expiring", "备案证明即将到期"),
-    ("mlps", "assessment_overdue", "等级测评逾期"),
-    ("mlps", "prelaunch_assessment_missing", "上线前未测评"),
-    ("mlps", "retest_required", "须重新测评"),
-    ("mlps", "self_check_overdue", "自查逾期"),
-    ("crypto", "plan_missing", "缺密码应用方案"),
-    ("crypto", "assessment_overdue", "密评逾期"),
-    ("crypto", "result_filing_overdue", "密评结果未备案"),
-    ("crypto", "failing", "密评不符合"),
-    ("risk", "assessment_overdue", "风险评估逾期"),
-]
-
-
-def problems(row: SecurityStatus, parts: tuple[str, ...] = ("mlps", "crypto", "risk")) -> list[str]:
-    """Chinese labels of every overdue or expiring item of ``row`` (limited to ``parts``)."""
-    found = [label for part, flag, label in _PROBLEMS if part in parts and getattr(getattr(row, part), flag)]
-    if "mlps" in parts and row.mlps.overdue_rectifications:
-        found.append(f"整改逾期 {row.mlps.overdue_rectifications} 项")
-    return found
-
 
 def _mlps_row(row: SecurityStatus) -> dict[str, Any]:
     m = row.mlps
@@ -252,7 +229,7 @@ def status_command(app: typer.Typer, part: str, help_text: str) -> None:
             ids = [_resolve_system(session, system)] if system else None
             rows = service.security_statuses(session, today=day, system_ids=ids)
         if problems_only:
-            rows = [r for r in rows if problems(r, (part,))]
+            rows = [r for r in rows if problem_labels(r, (part,))]
         if as_json:
             print_json(
                 [
@@ -271,7 +248,7 @@ def status_command(app: typer.Typer, part: str, help_text: str) -> None:
                 "catalogue_number": r.catalogue_number,
                 "name": r.name,
                 **to_row(r),
-                "problems": "、".join(problems(r, (part,))),
+                "problems": "、".join(problem_labels(r, (part,))),
             }
             for r in rows
         ]

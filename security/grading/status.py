@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, computed_field
 
 from security.grading.choices import CryptoConclusion, CryptoPlanConclusion, MlpsConclusion, MlpsTemplate
 
@@ -105,3 +105,32 @@ class SecurityStatus(BaseModel):
     mlps: MlpsStatus
     crypto: CryptoStatus
     risk: RiskStatus
+
+    @computed_field(description="逾期、即将到期或须处理的问题")  # type: ignore[prop-decorator]
+    @property
+    def problems(self) -> list[str]:
+        return problem_labels(self)
+
+
+_PROBLEMS: list[tuple[str, str, str]] = [
+    ("mlps", "filing_overdue", "逾期未备案"),
+    ("mlps", "certificate_expired", "备案证明过期"),
+    ("mlps", "certificate_expiring", "备案证明即将到期"),
+    ("mlps", "assessment_overdue", "等级测评逾期"),
+    ("mlps", "prelaunch_assessment_missing", "上线前未测评"),
+    ("mlps", "retest_required", "须重新测评"),
+    ("mlps", "self_check_overdue", "自查逾期"),
+    ("crypto", "plan_missing", "缺密码应用方案"),
+    ("crypto", "assessment_overdue", "密评逾期"),
+    ("crypto", "result_filing_overdue", "密评结果未备案"),
+    ("crypto", "failing", "密评不符合"),
+    ("risk", "assessment_overdue", "风险评估逾期"),
+]
+
+
+def problem_labels(row: SecurityStatus, parts: tuple[str, ...] = ("mlps", "crypto", "risk")) -> list[str]:
+    """Chinese labels of every overdue or expiring item of ``row`` (limited to ``parts``)."""
+    found = [label for part, flag, label in _PROBLEMS if part in parts and getattr(getattr(row, part), flag)]
+    if "mlps" in parts and row.mlps.overdue_rectifications:
+        found.append(f"整改逾期 {row.mlps.overdue_rectifications} 项")
+    return found

@@ -288,6 +288,7 @@ def test_status_endpoint_computes_every_date(client: TestClient, county: dict[st
     )
     assert crypto["result_filing_deadline"] == "2025-12-26" and crypto["result_filing_overdue"]
     assert body["risk"]["never_assessed"]
+    assert {"等级测评逾期", "密评逾期", "密评结果未备案"} <= set(body["problems"])
     assert client.get(f"{SECURITY}/systems/99999/status").status_code == 404
     assert client.get(f"{SECURITY}/systems/{sid}/status", params={"today": "26-11-2026"}).status_code == 422
 
