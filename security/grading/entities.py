@@ -91,6 +91,9 @@ def _validate_grading(session: Session, obj: MlpsGrading) -> None:
         )
     if obj.status is not GradingStatus.FINAL:
         return
+    _not_before(
+        obj, "graded_on", "expert_review_on", "专家评审应在正式定级之前：定级日期不能早于专家评审日期"
+    )
     policy = get_policy()
     min_level = policy.int_value("mlps.grading.expert_review_min_level")
     if obj.level >= min_level and obj.expert_review_on is None:
@@ -111,6 +114,12 @@ def _validate_filing(session: Session, obj: MlpsFiling) -> None:
     if obj.certificate_number and obj.issued_on is None:
         raise Invalid("填写备案证明编号时须填写发放日期", field="issued_on")
     _same_system(session, MlpsGrading, obj.grading_id, obj.system_id, "grading_id", "定级记录")
+    if obj.grading_id is not None:
+        graded_on = session.execute(
+            select(MlpsGrading.graded_on).where(MlpsGrading.id == obj.grading_id)
+        ).scalar()
+        if graded_on is not None and obj.submitted_on < graded_on:
+            raise Invalid(f"提交备案日期不能早于定级日期 {graded_on.isoformat()}", field="submitted_on")
 
 
 def _validate_assessment(session: Session, obj: MlpsAssessment) -> None:

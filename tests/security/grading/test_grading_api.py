@@ -60,6 +60,7 @@ GRADING_ERRORS = [
     ({"business_level": 2, "service_level": 2}, "level"),
     ({"graded_on": "2099-01-01"}, "graded_on"),
     ({"level": 6}, "level"),
+    ({"expert_review_on": "2024-03-05"}, "graded_on"),
 ]
 
 
@@ -199,6 +200,24 @@ def test_rectification_must_belong_to_the_assessments_system(
     assert r.status_code == 422 and r.json()["field"] == "assessment_id"
     r = client.post(f"{SECURITY}/mlps-rectifications", json={**body, "system_id": a, "status": "done"})
     assert r.status_code == 422 and r.json()["field"] == "completed_on"
+    grading = post(client, "mlps-gradings", {**GRADING, "system_id": a})
+    filing = {"system_id": b, "grading_id": grading["id"], "submitted_on": "2024-03-20"}
+    r = client.post(f"{SECURITY}/mlps-filings", json=filing)
+    assert r.status_code == 422 and r.json()["field"] == "grading_id"
+    r = client.post(f"{SECURITY}/mlps-filings", json={**filing, "system_id": a, "submitted_on": "2024-03-01"})
+    assert r.status_code == 422 and r.json()["field"] == "submitted_on"
+    r = client.post(f"{SECURITY}/mlps-filings", json={**filing, "system_id": a, "issued_on": "2024-04-01"})
+    assert r.status_code == 422 and r.json()["field"] == "certificate_number"
+    post(
+        client,
+        "mlps-filings",
+        {**filing, "system_id": a, "issued_on": "2024-04-01", "certificate_number": "C-1"},
+    )
+    r = client.post(
+        f"{SECURITY}/mlps-filings",
+        json={**filing, "system_id": a, "issued_on": "2024-04-02", "certificate_number": "C-1"},
+    )
+    assert r.status_code == 409 and r.json()["field"] == "certificate_number"
 
 
 def test_unit_users_read_only_their_units_records(
@@ -224,6 +243,9 @@ def test_unit_users_read_only_their_units_records(
     assert [row["system_id"] for row in client.get(f"{SECURITY}/status", headers=unit).json()["results"]] == [
         s1["id"]
     ]
+    everything = client.get(f"{SECURITY}/status", params={"limit": 1}).json()
+    assert everything["count"] == 2 and len(everything["results"]) == 1 and "offset=1" in everything["next"]
+    assert client.get(f"{SECURITY}/status", params={"owner_unit_id": u1["id"]}).json()["count"] == 1
     body = {"system_id": s1["id"], "assessed_on": "2026-04-01", "scope": "全系统", "method": "self"}
     assert client.post(f"{SECURITY}/risk-assessments", json=body, headers=unit).status_code == 403
     assert (
@@ -239,7 +261,11 @@ def test_unit_users_read_only_their_units_records(
 
 
 def record_history(client: TestClient, sid: int) -> None:
-    post(client, "mlps-gradings", {**GRADING, "system_id": sid, "graded_on": "2023-04-03"})
+    post(
+        client,
+        "mlps-gradings",
+        {**GRADING, "system_id": sid, "graded_on": "2023-04-03", "expert_review_on": "2023-03-20"},
+    )
     post(
         client,
         "mlps-filings",
