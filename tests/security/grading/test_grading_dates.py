@@ -398,3 +398,23 @@ def test_risk_assessment_yearly() -> None:
     assert later.assessment_overdue
     never = compute_risk_status(system(), Records(), today=date(2026, 11, 27), policy=POLICY, calendar=CAL)
     assert never.never_assessed and never.next_assessment_due is None
+
+
+def test_crypto_result_filing_in_an_unknown_year_is_noted() -> None:
+    status = crypto(
+        system(), Records(crypto_assessments=[crypto_assessment(date(2026, 12, 10))]), date(2026, 12, 11)
+    )
+    assert status.result_filing_deadline == date(2027, 1, 9)
+    assert any("密评结果备案期限" in note and "2027" in note for note in status.notes)
+
+
+def test_crypto_result_filing_follows_the_policy(tmp_path: Path) -> None:
+    policy = county(tmp_path, "crypto.result_filing.days = 20\ncrypto.assessment.months = 6\n")
+    status = crypto(
+        system(),
+        Records(crypto_assessments=[crypto_assessment(date(2026, 9, 11))]),
+        date(2026, 10, 1),
+        policy,
+    )
+    assert status.result_filing_deadline == date(2026, 10, 8)  # 10-01 falls in the National Day break
+    assert status.next_assessment_due == date(2027, 3, 11)
