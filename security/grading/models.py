@@ -5,7 +5,9 @@ every other package reads. Recording a grading as final (``GradingStatus.FINAL``
 level of the system's latest final grading — by grading date, then id — whatever path the write
 takes (API, CLI, demo, jobs): a ``before_flush`` listener below keeps it in step, also when a final
 grading is edited or deleted. When no final grading remains, the level recorded in the inventory
-is left as it was (it may predate the grading records).
+is left as it was (it may predate the grading records). While a final grading exists, an edit of
+``System.mlps_level`` to another level (inventory API, CLI, sync) is refused with a 422 naming
+``mlps_level``: the level changes by recording a new grading.
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ from security.grading.choices import (
 )
 from taizhang.db import Base, IdMixin, TimestampMixin, Tracked, VersionedMixin
 from taizhang.enum_type import EnumColumn
+from taizhang.errors import Invalid
 
 
 def _system_fk() -> Mapped[int]:
@@ -226,9 +229,20 @@ def _latest_final_level(session: Session, system_id: int, in_session: list[MlpsG
     return max(candidates)[2] if candidates else None
 
 
+def _edited_levels(session: Session) -> list[System]:
+    from sqlalchemy import inspect
+
+    return [
+        obj
+        for obj in session.dirty
+        if isinstance(obj, System) and inspect(obj).attrs.mlps_level.history.has_changes()
+    ]
+
+
 def _sync_system_levels(session: Session, _ctx: Any, _instances: Any) -> None:
     system_ids = _grading_system_ids(session)
-    if not system_ids:
+    edited = _edited_levels(session)
+    if not system_ids and not edited:
         return
     in_session = [
         obj
@@ -241,6 +255,15 @@ def _sync_system_levels(session: Session, _ctx: Any, _instances: Any) -> None:
             system = session.get(System, system_id)
             if level is not None and system is not None and system.mlps_level != level:
                 system.mlps_level = level
+        for system in edited:
+            if system.id in system_ids:
+                continue
+            level = _latest_final_level(session, system.id, in_session)
+            if level is not None and system.mlps_level != level:
+                raise Invalid(
+                    f"等保级别以正式定级记录为准（当前为第{level}级）：请登记新的定级记录，不能直接修改",
+                    field="mlps_level",
+                )
 
 
 # Runs before the change log collects the flush, so the system's level change is logged too.

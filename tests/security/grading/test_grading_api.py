@@ -42,6 +42,11 @@ def test_final_grading_sets_the_system_level_and_is_logged(
     assert level_of(client, sid) == 4
     assert client.delete(f"{SECURITY}/mlps-gradings/{draft['id']}").status_code == 204
     assert level_of(client, sid) == 2
+    r = client.patch(f"{INVENTORY}/systems/{sid}", json={"mlps_level": 5})
+    assert r.status_code == 422 and r.json()["field"] == "mlps_level" and "定级记录" in r.json()["detail"]
+    assert (
+        client.patch(f"{INVENTORY}/systems/{sid}", json={"mlps_level": 2, "name": "改名"}).status_code == 200
+    )
     assert client.delete(f"{SECURITY}/mlps-gradings/{first['id']}").status_code == 204
     assert level_of(client, sid) == 2  # no final grading left: the inventory's level stays
     log = client.get("/api/v1/changelog", params={"object_type": "inventory.system", "object_id": sid}).json()
