@@ -14,7 +14,12 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from inventory.models import System
-from security.grading.choices import CryptoPlanConclusion, GradingStatus, RectificationStatus
+from security.grading.choices import (
+    CryptoConclusion,
+    CryptoPlanConclusion,
+    GradingStatus,
+    RectificationStatus,
+)
 from security.grading.models import (
     CryptoAssessment,
     CryptoPlan,
@@ -271,7 +276,7 @@ def compute_crypto_status(
         status.last_score = last.score
         status.last_conclusion = last.conclusion
         status.last_rule_version = last.rule_version
-        status.failing = str(last.conclusion) == "nonconform"
+        status.failing = last.conclusion is CryptoConclusion.NONCONFORM
         status.result_filed_on = last.filed_on
         plain = policy.deadline("crypto.result_filing.days", last.assessed_on, roll_to_workday=False)
         status.result_filing_deadline = ctx.rolled(
