@@ -161,8 +161,10 @@ def _validate_crypto_plan(session: Session, obj: CryptoPlan) -> None:
 def _validate_crypto_assessment(session: Session, obj: CryptoAssessment) -> None:
     _not_future(obj, "assessed_on", "filed_on")
     _not_before(obj, "filed_on", "assessed_on", "密评结果备案日期不能早于密评报告日期")
-    # GB/T 39786-2021 / 商用密码管理条例 第四十一条: the 密评 level is the system's MLPS level.
-    obj.level = _system_level(session, obj.system_id)
+    # GB/T 39786-2021 / 商用密码管理条例 第四十一条: the 密评 level is the system's MLPS level,
+    # taken when the result is recorded (a later edit keeps the level it was assessed at).
+    if obj.level is None:
+        obj.level = _system_level(session, obj.system_id)
     obj.conclusion = rules.check_crypto_result(
         get_policy(), score=obj.score, high_risk_count=obj.high_risk_count or 0, conclusion=obj.conclusion
     )
