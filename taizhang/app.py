@@ -14,6 +14,7 @@ def create_app() -> FastAPI:
     import exporters.prometheus.api
     import inventory.api
     import migration.api
+    import security.grading.api
     import taizhang.auth.api
     import taizhang.core_api
     import taizhang.models
@@ -34,6 +35,7 @@ def create_app() -> FastAPI:
     api.include_router(taizhang.auth.api.router)
     api.include_router(inventory.api.router)
     api.include_router(migration.api.router)
+    api.include_router(security.grading.api.router)
     app.include_router(api)
     app.include_router(exporters.prometheus.api.router)
     return app

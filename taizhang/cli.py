@@ -74,10 +74,12 @@ def exporter(
 def demo(as_json: bool = JsonOption) -> None:
     from inventory.demo import load_demo
     from migration.demo import load_demo as load_migration_demo
+    from security.grading.demo import load_demo as load_security_grading_demo
 
     with boundary(actor="demo") as session:
         report = load_demo(session)
         report["counts"].update(load_migration_demo(session))
+        report["counts"].update(load_security_grading_demo(session))
     if as_json:
         print_json(report)
         return
@@ -132,10 +134,12 @@ def version() -> None:
 def _register() -> None:
     import inventory.cli
     import migration.cli
+    import security.grading.cli
     from taizhang.auth import cli as auth_cli
 
     inventory.cli.register(app)
     migration.cli.register(app)
+    security.grading.cli.register(app)
     auth_cli.register(app)
     try:
         from taizhang import cli_policy

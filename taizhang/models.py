@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import inventory.models  # noqa: F401
 import migration.models  # noqa: F401
+import security.grading.models  # noqa: F401
 import taizhang.auth.models
 import taizhang.changelog  # noqa: F401
 from taizhang.db import Base

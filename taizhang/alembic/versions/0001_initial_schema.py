@@ -283,6 +283,50 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_cloud_subscriptions_item_id'), ['item_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_cloud_subscriptions_system_id'), ['system_id'], unique=False)
 
+    op.create_table('crypto_assessments',
+    sa.Column('system_id', sa.Integer(), nullable=False),
+    sa.Column('assessed_on', sa.Date(), nullable=False),
+    sa.Column('agency', sa.String(length=200), nullable=False),
+    sa.Column('report_number', sa.String(length=100), nullable=False),
+    sa.Column('level', sa.Integer(), nullable=True),
+    sa.Column('score', sa.Float(), nullable=False),
+    sa.Column('conclusion', sa.Enum('conform', 'basic_conform', 'nonconform', name='cryptoconclusion', native_enum=False, length=32), nullable=False),
+    sa.Column('high_risk_count', sa.Integer(), nullable=False),
+    sa.Column('rule_version', sa.String(length=100), nullable=False),
+    sa.Column('filed_on', sa.Date(), nullable=True),
+    sa.Column('notes', sa.Text(), nullable=False),
+    sa.Column('version', sa.Integer(), server_default='1', nullable=False),
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), server_default=sa.text('(CURRENT_TIMESTAMP)'), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), server_default=sa.text('(CURRENT_TIMESTAMP)'), nullable=False),
+    sa.CheckConstraint('level IS NULL OR (level BETWEEN 1 AND 5)', name=op.f('ck_crypto_assessments_level')),
+    sa.CheckConstraint('score BETWEEN 0 AND 100', name=op.f('ck_crypto_assessments_score')),
+    sa.ForeignKeyConstraint(['system_id'], ['systems.id'], name=op.f('fk_crypto_assessments_system_id_systems'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_crypto_assessments')),
+    sa.UniqueConstraint('report_number', name=op.f('uq_crypto_assessments_report_number'))
+    )
+    with op.batch_alter_table('crypto_assessments', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_crypto_assessments_assessed_on'), ['assessed_on'], unique=False)
+        batch_op.create_index(batch_op.f('ix_crypto_assessments_system_id'), ['system_id'], unique=False)
+
+    op.create_table('crypto_plans',
+    sa.Column('system_id', sa.Integer(), nullable=False),
+    sa.Column('title', sa.String(length=200), nullable=False),
+    sa.Column('drafted_on', sa.Date(), nullable=False),
+    sa.Column('evaluated_on', sa.Date(), nullable=True),
+    sa.Column('evaluation_agency', sa.String(length=200), nullable=False),
+    sa.Column('conclusion', sa.Enum('passed', 'failed', name='cryptoplanconclusion', native_enum=False, length=32), nullable=True),
+    sa.Column('notes', sa.Text(), nullable=False),
+    sa.Column('version', sa.Integer(), server_default='1', nullable=False),
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), server_default=sa.text('(CURRENT_TIMESTAMP)'), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), server_default=sa.text('(CURRENT_TIMESTAMP)'), nullable=False),
+    sa.ForeignKeyConstraint(['system_id'], ['systems.id'], name=op.f('fk_crypto_plans_system_id_systems'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_crypto_plans'))
+    )
+    with op.batch_alter_table('crypto_plans', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_crypto_plans_system_id'), ['system_id'], unique=False)
+
     op.create_table('host_systems',
     sa.Column('host_id', sa.Integer(), nullable=False),
     sa.Column('system_id', sa.Integer(), nullable=False),
@@ -336,6 +380,78 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_migration_plans_planned_cutover'), ['planned_cutover'], unique=False)
         batch_op.create_index(batch_op.f('ix_migration_plans_state'), ['state'], unique=False)
         batch_op.create_index(batch_op.f('ix_migration_plans_wave_id'), ['wave_id'], unique=False)
+
+    op.create_table('mlps_assessments',
+    sa.Column('system_id', sa.Integer(), nullable=False),
+    sa.Column('assessed_on', sa.Date(), nullable=False),
+    sa.Column('agency', sa.String(length=200), nullable=False),
+    sa.Column('report_number', sa.String(length=100), nullable=False),
+    sa.Column('template_version', sa.Enum('2021', '2025', name='mlpstemplate', native_enum=False, length=32), nullable=False),
+    sa.Column('level', sa.Integer(), nullable=True),
+    sa.Column('score', sa.Float(), nullable=True),
+    sa.Column('conformity_rate', sa.Float(), nullable=True),
+    sa.Column('conclusion', sa.Enum('excellent', 'good', 'fair', 'poor', 'conform', 'basic_conform', 'nonconform', name='mlpsconclusion', native_enum=False, length=32), nullable=False),
+    sa.Column('high_risk_count', sa.Integer(), nullable=False),
+    sa.Column('medium_risk_count', sa.Integer(), nullable=False),
+    sa.Column('low_risk_count', sa.Integer(), nullable=False),
+    sa.Column('notes', sa.Text(), nullable=False),
+    sa.Column('version', sa.Integer(), server_default='1', nullable=False),
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), server_default=sa.text('(CURRENT_TIMESTAMP)'), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), server_default=sa.text('(CURRENT_TIMESTAMP)'), nullable=False),
+    sa.CheckConstraint('conformity_rate IS NULL OR (conformity_rate BETWEEN 0 AND 100)', name=op.f('ck_mlps_assessments_conformity_rate')),
+    sa.CheckConstraint('level IS NULL OR (level BETWEEN 1 AND 5)', name=op.f('ck_mlps_assessments_level')),
+    sa.CheckConstraint('score IS NULL OR (score BETWEEN 0 AND 100)', name=op.f('ck_mlps_assessments_score')),
+    sa.ForeignKeyConstraint(['system_id'], ['systems.id'], name=op.f('fk_mlps_assessments_system_id_systems'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_mlps_assessments')),
+    sa.UniqueConstraint('report_number', name=op.f('uq_mlps_assessments_report_number'))
+    )
+    with op.batch_alter_table('mlps_assessments', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_mlps_assessments_assessed_on'), ['assessed_on'], unique=False)
+        batch_op.create_index(batch_op.f('ix_mlps_assessments_system_id'), ['system_id'], unique=False)
+
+    op.create_table('mlps_gradings',
+    sa.Column('system_id', sa.Integer(), nullable=False),
+    sa.Column('level', sa.Integer(), nullable=False),
+    sa.Column('business_level', sa.Integer(), nullable=True),
+    sa.Column('service_level', sa.Integer(), nullable=True),
+    sa.Column('graded_on', sa.Date(), nullable=False),
+    sa.Column('status', sa.Enum('draft', 'final', name='gradingstatus', native_enum=False, length=32), nullable=False),
+    sa.Column('reason', sa.Enum('initial', 'major_change', 'review', name='gradingreason', native_enum=False, length=32), nullable=False),
+    sa.Column('expert_review_on', sa.Date(), nullable=True),
+    sa.Column('approving_authority', sa.String(length=100), nullable=False),
+    sa.Column('notes', sa.Text(), nullable=False),
+    sa.Column('version', sa.Integer(), server_default='1', nullable=False),
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), server_default=sa.text('(CURRENT_TIMESTAMP)'), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), server_default=sa.text('(CURRENT_TIMESTAMP)'), nullable=False),
+    sa.CheckConstraint('business_level IS NULL OR (business_level BETWEEN 1 AND 5)', name=op.f('ck_mlps_gradings_business_level')),
+    sa.CheckConstraint('level IS NULL OR (level BETWEEN 1 AND 5)', name=op.f('ck_mlps_gradings_level')),
+    sa.CheckConstraint('service_level IS NULL OR (service_level BETWEEN 1 AND 5)', name=op.f('ck_mlps_gradings_service_level')),
+    sa.ForeignKeyConstraint(['system_id'], ['systems.id'], name=op.f('fk_mlps_gradings_system_id_systems'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_mlps_gradings'))
+    )
+    with op.batch_alter_table('mlps_gradings', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_mlps_gradings_graded_on'), ['graded_on'], unique=False)
+        batch_op.create_index(batch_op.f('ix_mlps_gradings_system_id'), ['system_id'], unique=False)
+
+    op.create_table('mlps_self_checks',
+    sa.Column('system_id', sa.Integer(), nullable=False),
+    sa.Column('checked_on', sa.Date(), nullable=False),
+    sa.Column('checked_by', sa.String(length=100), nullable=False),
+    sa.Column('issues_found', sa.Integer(), nullable=False),
+    sa.Column('report_reference', sa.String(length=200), nullable=False),
+    sa.Column('notes', sa.Text(), nullable=False),
+    sa.Column('version', sa.Integer(), server_default='1', nullable=False),
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), server_default=sa.text('(CURRENT_TIMESTAMP)'), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), server_default=sa.text('(CURRENT_TIMESTAMP)'), nullable=False),
+    sa.ForeignKeyConstraint(['system_id'], ['systems.id'], name=op.f('fk_mlps_self_checks_system_id_systems'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_mlps_self_checks'))
+    )
+    with op.batch_alter_table('mlps_self_checks', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_mlps_self_checks_checked_on'), ['checked_on'], unique=False)
+        batch_op.create_index(batch_op.f('ix_mlps_self_checks_system_id'), ['system_id'], unique=False)
 
     op.create_table('network_attachments',
     sa.Column('system_id', sa.Integer(), nullable=False),
@@ -409,6 +525,28 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_resources_owner_unit_id'), ['owner_unit_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_resources_system_id'), ['system_id'], unique=False)
 
+    op.create_table('risk_assessments',
+    sa.Column('system_id', sa.Integer(), nullable=False),
+    sa.Column('assessed_on', sa.Date(), nullable=False),
+    sa.Column('scope', sa.Text(), nullable=False),
+    sa.Column('method', sa.Enum('self', 'commissioned', 'inspection', name='riskmethod', native_enum=False, length=32), nullable=False),
+    sa.Column('assessor', sa.String(length=200), nullable=False),
+    sa.Column('high_count', sa.Integer(), nullable=False),
+    sa.Column('medium_count', sa.Integer(), nullable=False),
+    sa.Column('low_count', sa.Integer(), nullable=False),
+    sa.Column('report_reference', sa.String(length=200), nullable=False),
+    sa.Column('notes', sa.Text(), nullable=False),
+    sa.Column('version', sa.Integer(), server_default='1', nullable=False),
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), server_default=sa.text('(CURRENT_TIMESTAMP)'), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), server_default=sa.text('(CURRENT_TIMESTAMP)'), nullable=False),
+    sa.ForeignKeyConstraint(['system_id'], ['systems.id'], name=op.f('fk_risk_assessments_system_id_systems'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_risk_assessments'))
+    )
+    with op.batch_alter_table('risk_assessments', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_risk_assessments_assessed_on'), ['assessed_on'], unique=False)
+        batch_op.create_index(batch_op.f('ix_risk_assessments_system_id'), ['system_id'], unique=False)
+
     op.create_table('migration_blockers',
     sa.Column('plan_id', sa.Integer(), nullable=False),
     sa.Column('description', sa.Text(), nullable=False),
@@ -443,11 +581,67 @@ def upgrade() -> None:
     with op.batch_alter_table('migration_transitions', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_migration_transitions_plan_id'), ['plan_id'], unique=False)
 
+    op.create_table('mlps_filings',
+    sa.Column('system_id', sa.Integer(), nullable=False),
+    sa.Column('grading_id', sa.Integer(), nullable=True),
+    sa.Column('submitted_on', sa.Date(), nullable=False),
+    sa.Column('police_authority', sa.String(length=100), nullable=False),
+    sa.Column('certificate_number', sa.String(length=64), nullable=True),
+    sa.Column('issued_on', sa.Date(), nullable=True),
+    sa.Column('notes', sa.Text(), nullable=False),
+    sa.Column('version', sa.Integer(), server_default='1', nullable=False),
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), server_default=sa.text('(CURRENT_TIMESTAMP)'), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), server_default=sa.text('(CURRENT_TIMESTAMP)'), nullable=False),
+    sa.ForeignKeyConstraint(['grading_id'], ['mlps_gradings.id'], name=op.f('fk_mlps_filings_grading_id_mlps_gradings'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['system_id'], ['systems.id'], name=op.f('fk_mlps_filings_system_id_systems'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_mlps_filings')),
+    sa.UniqueConstraint('certificate_number', name=op.f('uq_mlps_filings_certificate_number'))
+    )
+    with op.batch_alter_table('mlps_filings', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_mlps_filings_grading_id'), ['grading_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_mlps_filings_system_id'), ['system_id'], unique=False)
+
+    op.create_table('mlps_rectifications',
+    sa.Column('system_id', sa.Integer(), nullable=False),
+    sa.Column('assessment_id', sa.Integer(), nullable=True),
+    sa.Column('description', sa.Text(), nullable=False),
+    sa.Column('risk_level', sa.Enum('high', 'medium', 'low', name='risklevel', native_enum=False, length=32), nullable=False),
+    sa.Column('owner', sa.String(length=100), nullable=False),
+    sa.Column('due_on', sa.Date(), nullable=False),
+    sa.Column('status', sa.Enum('open', 'done', name='rectificationstatus', native_enum=False, length=32), nullable=False),
+    sa.Column('completed_on', sa.Date(), nullable=True),
+    sa.Column('version', sa.Integer(), server_default='1', nullable=False),
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), server_default=sa.text('(CURRENT_TIMESTAMP)'), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), server_default=sa.text('(CURRENT_TIMESTAMP)'), nullable=False),
+    sa.ForeignKeyConstraint(['assessment_id'], ['mlps_assessments.id'], name=op.f('fk_mlps_rectifications_assessment_id_mlps_assessments'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['system_id'], ['systems.id'], name=op.f('fk_mlps_rectifications_system_id_systems'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_mlps_rectifications'))
+    )
+    with op.batch_alter_table('mlps_rectifications', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_mlps_rectifications_assessment_id'), ['assessment_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_mlps_rectifications_due_on'), ['due_on'], unique=False)
+        batch_op.create_index(batch_op.f('ix_mlps_rectifications_status'), ['status'], unique=False)
+        batch_op.create_index(batch_op.f('ix_mlps_rectifications_system_id'), ['system_id'], unique=False)
+
     # ### end Alembic commands ###
 
 
 def downgrade() -> None:
     # ### commands auto generated by Alembic - please adjust! ###
+    with op.batch_alter_table('mlps_rectifications', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_mlps_rectifications_system_id'))
+        batch_op.drop_index(batch_op.f('ix_mlps_rectifications_status'))
+        batch_op.drop_index(batch_op.f('ix_mlps_rectifications_due_on'))
+        batch_op.drop_index(batch_op.f('ix_mlps_rectifications_assessment_id'))
+
+    op.drop_table('mlps_rectifications')
+    with op.batch_alter_table('mlps_filings', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_mlps_filings_system_id'))
+        batch_op.drop_index(batch_op.f('ix_mlps_filings_grading_id'))
+
+    op.drop_table('mlps_filings')
     with op.batch_alter_table('migration_transitions', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_migration_transitions_plan_id'))
 
@@ -456,6 +650,11 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_migration_blockers_plan_id'))
 
     op.drop_table('migration_blockers')
+    with op.batch_alter_table('risk_assessments', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_risk_assessments_system_id'))
+        batch_op.drop_index(batch_op.f('ix_risk_assessments_assessed_on'))
+
+    op.drop_table('risk_assessments')
     with op.batch_alter_table('resources', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_resources_system_id'))
         batch_op.drop_index(batch_op.f('ix_resources_owner_unit_id'))
@@ -474,6 +673,21 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_network_attachments_system_id'))
 
     op.drop_table('network_attachments')
+    with op.batch_alter_table('mlps_self_checks', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_mlps_self_checks_system_id'))
+        batch_op.drop_index(batch_op.f('ix_mlps_self_checks_checked_on'))
+
+    op.drop_table('mlps_self_checks')
+    with op.batch_alter_table('mlps_gradings', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_mlps_gradings_system_id'))
+        batch_op.drop_index(batch_op.f('ix_mlps_gradings_graded_on'))
+
+    op.drop_table('mlps_gradings')
+    with op.batch_alter_table('mlps_assessments', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_mlps_assessments_system_id'))
+        batch_op.drop_index(batch_op.f('ix_mlps_assessments_assessed_on'))
+
+    op.drop_table('mlps_assessments')
     with op.batch_alter_table('migration_plans', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_migration_plans_wave_id'))
         batch_op.drop_index(batch_op.f('ix_migration_plans_state'))
@@ -489,6 +703,15 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_host_systems_system_id'))
 
     op.drop_table('host_systems')
+    with op.batch_alter_table('crypto_plans', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_crypto_plans_system_id'))
+
+    op.drop_table('crypto_plans')
+    with op.batch_alter_table('crypto_assessments', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_crypto_assessments_system_id'))
+        batch_op.drop_index(batch_op.f('ix_crypto_assessments_assessed_on'))
+
+    op.drop_table('crypto_assessments')
     with op.batch_alter_table('cloud_subscriptions', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_cloud_subscriptions_system_id'))
         batch_op.drop_index(batch_op.f('ix_cloud_subscriptions_item_id'))
