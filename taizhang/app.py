@@ -12,6 +12,9 @@ API_PREFIX = "/api/v1"
 
 def create_app() -> FastAPI:
     import inventory.api
+    import security.evidence.api
+    import security.response.api
+    import security.supply.api
     import taizhang.auth.api
     import taizhang.core_api
     import taizhang.models
@@ -31,5 +34,8 @@ def create_app() -> FastAPI:
     api.include_router(taizhang.core_api.router)
     api.include_router(taizhang.auth.api.router)
     api.include_router(inventory.api.router)
+    api.include_router(security.response.api.router)
+    api.include_router(security.supply.api.router)
+    api.include_router(security.evidence.api.router)
     app.include_router(api)
     return app

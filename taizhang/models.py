@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import inventory.models  # noqa: F401
+import security.evidence.models  # noqa: F401
+import security.response.models  # noqa: F401
 import taizhang.auth.models
 import taizhang.changelog  # noqa: F401
 from taizhang.db import Base

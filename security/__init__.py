@@ -1,0 +1,1 @@
+"""Security records: graded protection, cryptography, risk, emergency response, supply chain, evidence."""
