@@ -60,9 +60,14 @@ def serve(
 @app.command(help="载入示例县（襄汾县）的数据；可重复执行")
 def demo(as_json: bool = JsonOption) -> None:
     from inventory.demo import load_demo
+    from security.evidence import demo as evidence_demo
+    from security.response import demo as response_demo
+    from security.supply import demo as supply_demo
 
     with boundary(actor="demo") as session:
         report = load_demo(session)
+        for load_part in (response_demo.load_demo, supply_demo.load_demo, evidence_demo.load_demo):
+            report["counts"].update(load_part(session))
     if as_json:
         print_json(report)
         return
@@ -83,9 +88,15 @@ def version() -> None:
 
 def _register() -> None:
     import inventory.cli
+    import security.evidence.cli
+    import security.response.cli
+    import security.supply.cli
     from taizhang.auth import cli as auth_cli
 
     inventory.cli.register(app)
+    security.response.cli.register(app)
+    security.supply.cli.register(app)
+    security.evidence.cli.register(app)
     auth_cli.register(app)
     try:
         from taizhang import cli_policy

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import inventory.models  # noqa: F401
-import security.evidence.models  # noqa: F401
+import security.evidence.models
 import security.response.models  # noqa: F401
 import taizhang.auth.models
 import taizhang.changelog  # noqa: F401

@@ -73,7 +73,9 @@ def get_evidence(
 
 
 def content_disposition(filename: str) -> str:
-    fallback = "".join(ch if ch.isascii() and ch.isprintable() and ch not in '"\\;' else "_" for ch in filename)
+    fallback = "".join(
+        ch if ch.isascii() and ch.isprintable() and ch not in '"\\;' else "_" for ch in filename
+    )
     return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(filename, safe='')}"
 
 

@@ -21,7 +21,9 @@ from taizhang.routes import crud_router
 
 router = APIRouter(prefix="/security", tags=["应急与事件"])
 for _entity in ALL_ENTITIES:
-    router.include_router(crud_router(_entity, read=Permission.SECURITY_READ, write=Permission.SECURITY_WRITE))
+    router.include_router(
+        crud_router(_entity, read=Permission.SECURITY_READ, write=Permission.SECURITY_WRITE)
+    )
 
 AS_OF = Query(None, description="按该日期计算（默认今天，Asia/Shanghai）")
 AT = Query(None, description="按该时刻计算（须带时区，默认现在）")

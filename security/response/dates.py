@@ -162,9 +162,17 @@ def incident_deadlines(
     kind = "critical_infrastructure" if incident.critical_infrastructure else "county_unit"
     if not must_report(incident.grade, policy):
         return IncidentDeadlines(
-            incident.id, False, kind, None, None, DeadlineState.NOT_REQUIRED, None, False,
-            DeadlineState.NOT_REQUIRED, (policy.entry("incident.report.min_grade").citation,),
-        )  # fmt: skip
+            incident.id,
+            False,
+            kind,
+            None,
+            None,
+            DeadlineState.NOT_REQUIRED,
+            None,
+            False,
+            DeadlineState.NOT_REQUIRED,
+            (policy.entry("incident.report.min_grade").citation,),
+        )
     hours = policy.incident_report_hours(kind)
     report_due = incident.detected_at + dt.timedelta(hours=hours)
     report_state = _state(incident.reported_at, report_due, current)
@@ -179,7 +187,11 @@ def incident_deadlines(
             summary_due = Due(end, provisional=True)
         done = local_date(incident.summary_reported_at) if incident.summary_reported_at else None
         summary_state = _state(done, summary_due.on, current.date())
-    hours_key = "incident.report_hours.critical_infrastructure" if kind != "county_unit" else "incident.report_hours.default"
+    hours_key = (
+        "incident.report_hours.critical_infrastructure"
+        if kind != "county_unit"
+        else "incident.report_hours.default"
+    )
     return IncidentDeadlines(
         incident_id=incident.id,
         must_report=True,

@@ -72,7 +72,10 @@ def _validate_plan(session: Session, plan: EmergencyPlan) -> None:
             select(System.owner_unit_id).where(System.id == plan.system_id)
         ).scalar_one_or_none()
         if owner is not None and owner != plan.unit_id:
-            raise Invalid(f"信息系统 {plan.system_id} 不属于单位 {plan.unit_id}，系统级预案须由其主管单位制定", field="system_id")
+            raise Invalid(
+                f"信息系统 {plan.system_id} 不属于单位 {plan.unit_id}，系统级预案须由其主管单位制定",
+                field="system_id",
+            )
     if plan.last_reviewed_on is not None and plan.last_reviewed_on < plan.approved_on:
         raise Invalid("最近评审修订日期不能早于批准日期", field="last_reviewed_on")
 
@@ -104,7 +107,9 @@ def _validate_incident(session: Session, incident: Incident) -> None:
 
 def _incident_has_system(stmt: Select[Any], system_id: int) -> Select[Any]:
     return stmt.where(
-        exists().where(incident_systems.c.incident_id == Incident.id, incident_systems.c.system_id == system_id)
+        exists().where(
+            incident_systems.c.incident_id == Incident.id, incident_systems.c.system_id == system_id
+        )
     )
 
 

@@ -123,7 +123,9 @@ def plan_schedules(
     out = []
     for plan, last, system_level in rows:
         level = system_level if plan.system_id is not None else unit_levels.get(plan.unit_id)
-        drill = next_drill_due(approved_on=plan.approved_on, last_drill_on=last, policy=policy, calendar=calendar)
+        drill = next_drill_due(
+            approved_on=plan.approved_on, last_drill_on=last, policy=policy, calendar=calendar
+        )
         review = plan_review_due(
             approved_on=plan.approved_on,
             last_reviewed_on=plan.last_reviewed_on,
@@ -136,7 +138,12 @@ def plan_schedules(
 
 
 def _schedule(
-    plan: EmergencyPlan, level: int | None, last: dt.date | None, drill: Due, review: Due | None, today: dt.date
+    plan: EmergencyPlan,
+    level: int | None,
+    last: dt.date | None,
+    drill: Due,
+    review: Due | None,
+    today: dt.date,
 ) -> PlanSchedule:
     return PlanSchedule(
         plan_id=plan.id,
@@ -191,7 +198,8 @@ def system_statuses(
 def _system_status(
     system_id: int, unit_id: int, level: int | None, plans: list[PlanSchedule], min_level: int
 ) -> SystemStatus:
-    reviews = [p for p in plans if p.review_due is not None]
+    required = level is not None and level >= min_level
+    reviews = [p for p in plans if p.review_due is not None] if required else []
     lasts = [p.last_drill_on for p in plans if p.last_drill_on is not None]
     return SystemStatus(
         system_id=system_id,
@@ -202,9 +210,9 @@ def _system_status(
         last_drill_on=max(lasts) if lasts else None,
         next_drill_due=min((p.next_drill_due for p in plans), default=None),
         drill_overdue=any(p.drill_overdue for p in plans),
-        review_required=level is not None and level >= min_level,
+        review_required=required,
         review_due=min((p.review_due for p in reviews if p.review_due), default=None),
-        review_overdue=any(p.review_overdue for p in plans),
+        review_overdue=any(p.review_overdue for p in reviews),
     )
 
 

@@ -55,7 +55,11 @@ def evidence_gaps(
     session: Session = DB,
 ) -> list[dict[str, Any]]:
     gaps = service.evidence_gaps(
-        session, scope=principal.scope, today=as_of, within_days=within_days, include_hardware=include_hardware
+        session,
+        scope=principal.scope,
+        today=as_of,
+        within_days=within_days,
+        include_hardware=include_hardware,
     )
     return [g.as_dict() for g in gaps]
 

@@ -109,10 +109,19 @@ def hosts_past_eos(
         entry, state = matched[(host.os_name, host.os_version)]
         out.append(
             HostEos(
-                host.id, host.hostname, host.unit_id, host.os_name, host.os_version, entry.product,
-                entry.end_of_support, state, host.replacement_plan, host.replacement_date,
-                entry.replacement, entry.source,
-            )  # fmt: skip
+                host.id,
+                host.hostname,
+                host.unit_id,
+                host.os_name,
+                host.os_version,
+                entry.product,
+                entry.end_of_support,
+                state,
+                host.replacement_plan,
+                host.replacement_date,
+                entry.replacement,
+                entry.source,
+            )
         )
     return out
 
@@ -168,16 +177,24 @@ def products_past_eos(
     for product, items, systems in session.execute(stmt):
         end = product.end_of_support
         if end is None:
-            entry = policy.eos_for(f"{product.vendor} {product.model}", product.product_version) or policy.eos_for(
-                product.model, product.product_version
-            )
+            entry = policy.eos_for(
+                f"{product.vendor} {product.model}", product.product_version
+            ) or policy.eos_for(product.model, product.product_version)
             end = entry.end_of_support if entry else None
         state = _state(end, today, horizon) if end else None
         if end and state:
             out.append(
                 ProductEos(
-                    product.id, product.vendor, product.model, product.product_version, end, state,
-                    product.replacement_plan, product.replacement_date, int(items), int(systems),
-                )  # fmt: skip
+                    product.id,
+                    product.vendor,
+                    product.model,
+                    product.product_version,
+                    end,
+                    state,
+                    product.replacement_plan,
+                    product.replacement_date,
+                    int(items),
+                    int(systems),
+                )
             )
     return out

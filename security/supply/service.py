@@ -129,7 +129,15 @@ def _figure(group_by: str, row: Any) -> SupplyFigure:
 
 
 def county_total(figures: list[SupplyFigure]) -> SupplyFigure:
-    fields = ("items", "controllable", "partial", "uncontrollable", "without_evidence", "evidence_expired", "evidence_expiring")
+    fields = (
+        "items",
+        "controllable",
+        "partial",
+        "uncontrollable",
+        "without_evidence",
+        "evidence_expired",
+        "evidence_expiring",
+    )
     sums = {name: sum(getattr(f, name) for f in figures) for name in fields}
     return SupplyFigure(key="total", label="合计", **sums)
 

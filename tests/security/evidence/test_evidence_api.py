@@ -39,8 +39,16 @@ def records(client: TestClient) -> dict[str, Any]:
     edu = post(client, f"{INV}/units", {"code": "U1", "name": "县教育局", "kind": "county_department"})
     civ = post(client, f"{INV}/units", {"code": "U2", "name": "县民政局", "kind": "county_department"})
     plan = post(client, f"{SEC}/plans", {"name": "预案", "unit_id": edu["id"], "approved_on": "2025-01-01"})
-    drill = post(client, f"{SEC}/drills", {"plan_id": plan["id"], "drill_type": "live", "scenario": "断电", "held_on": "2025-05-01"})
-    other = post(client, f"{INV}/projects", {"name": "低保系统升级", "implementing_unit_id": civ["id"], "kind": "upgrade"})
+    drill = post(
+        client,
+        f"{SEC}/drills",
+        {"plan_id": plan["id"], "drill_type": "live", "scenario": "断电", "held_on": "2025-05-01"},
+    )
+    other = post(
+        client,
+        f"{INV}/projects",
+        {"name": "低保系统升级", "implementing_unit_id": civ["id"], "kind": "upgrade"},
+    )
     return {"edu": edu, "civ": civ, "drill": drill, "other_project": other}
 
 
@@ -66,7 +74,9 @@ def test_upload_dedupes_and_downloads_as_attachment(client: TestClient, records:
     assert r.headers["x-content-type-options"] == "nosniff"
     assert r.headers["content-disposition"].startswith("attachment;")
     assert "filename*=UTF-8''%E6%BC%94" in r.headers["content-disposition"]
-    listed = client.get(f"{SEC}/evidence", params={"object_type": "security.drill", "object_id": drill_id}).json()
+    listed = client.get(
+        f"{SEC}/evidence", params={"object_type": "security.drill", "object_id": drill_id}
+    ).json()
     assert listed["count"] == 2
     assert client.delete(f"{SEC}/evidence/{meta['id']}").status_code == 204
     assert client.get(f"{SEC}/evidence/{meta['id']}").status_code == 404
@@ -124,7 +134,9 @@ def test_unit_users_read_only_their_units_evidence(
     assert [e["id"] for e in listed["results"]] == [mine["id"]]
     r = upload(client, "security.drill", records["drill"]["id"], PDF, headers=headers)
     assert r.status_code == 403
-    assert client.get(f"{SEC}/evidence/{mine['id']}/download", headers={"Authorization": ""}).status_code == 401
+    assert (
+        client.get(f"{SEC}/evidence/{mine['id']}/download", headers={"Authorization": ""}).status_code == 401
+    )
 
 
 def test_blob_paths_accept_only_a_sha256(tmp_path: Path) -> None:

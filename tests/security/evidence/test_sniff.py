@@ -86,7 +86,13 @@ def test_corrupt_zip_is_refused(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(
     ("raw", "clean"),
-    [("../../etc/passwd", "passwd"), ("C:\\Users\\合同.pdf", "合同.pdf"), ("a\x00b\r\n.pdf", "ab.pdf"), ("..", "evidence"), (None, "evidence")],
+    [
+        ("../../etc/passwd", "passwd"),
+        ("C:\\Users\\合同.pdf", "合同.pdf"),
+        ("a\x00b\r\n.pdf", "ab.pdf"),
+        ("..", "evidence"),
+        (None, "evidence"),
+    ],
 )
 def test_clean_filename(raw: str | None, clean: str) -> None:
     assert clean_filename(raw) == clean

@@ -29,28 +29,70 @@ def post(client: TestClient, path: str, body: dict[str, Any]) -> dict[str, Any]:
 def county(client: TestClient) -> dict[str, Any]:
     edu = post(client, f"{INV}/units", {"code": "U1", "name": "县教育局", "kind": "county_department"})
     civ = post(client, f"{INV}/units", {"code": "U2", "name": "县民政局", "kind": "county_department"})
-    s3 = post(client, f"{INV}/systems", {"catalogue_number": "E-1", "name": "学籍系统", "owner_unit_id": edu["id"], "mlps_level": 3})
-    s2 = post(client, f"{INV}/systems", {"catalogue_number": "E-2", "name": "门户网站", "owner_unit_id": edu["id"], "mlps_level": 2})
-    c1 = post(client, f"{INV}/systems", {"catalogue_number": "M-1", "name": "低保系统", "owner_unit_id": civ["id"], "mlps_level": 3})
+    s3 = post(
+        client,
+        f"{INV}/systems",
+        {"catalogue_number": "E-1", "name": "学籍系统", "owner_unit_id": edu["id"], "mlps_level": 3},
+    )
+    s2 = post(
+        client,
+        f"{INV}/systems",
+        {"catalogue_number": "E-2", "name": "门户网站", "owner_unit_id": edu["id"], "mlps_level": 2},
+    )
+    c1 = post(
+        client,
+        f"{INV}/systems",
+        {"catalogue_number": "M-1", "name": "低保系统", "owner_unit_id": civ["id"], "mlps_level": 3},
+    )
     return {"edu": edu, "civ": civ, "s3": s3, "s2": s2, "c1": c1}
 
 
 def test_plan_drill_and_status(client: TestClient, county: dict[str, Any], session: Session) -> None:
     edu, s3 = county["edu"], county["s3"]
-    plan = post(client, f"{SEC}/plans", {"name": "学籍系统应急预案", "unit_id": edu["id"], "system_id": s3["id"], "plan_version": "V2.0", "approved_on": "2025-03-02"})
+    plan = post(
+        client,
+        f"{SEC}/plans",
+        {
+            "name": "学籍系统应急预案",
+            "unit_id": edu["id"],
+            "system_id": s3["id"],
+            "plan_version": "V2.0",
+            "approved_on": "2025-03-02",
+        },
+    )
     assert plan["scope_kind"] == "system"
-    unit_plan = post(client, f"{SEC}/plans", {"name": "教育局总体预案", "unit_id": edu["id"], "approved_on": "2025-06-10"})
+    unit_plan = post(
+        client, f"{SEC}/plans", {"name": "教育局总体预案", "unit_id": edu["id"], "approved_on": "2025-06-10"}
+    )
     assert unit_plan["scope_kind"] == "unit"
-    drill = post(client, f"{SEC}/drills", {"plan_id": plan["id"], "drill_type": "tabletop", "scenario": "勒索病毒", "held_on": "2025-10-01", "participants": ["信息中心", "信息中心", "厂商"]})
+    drill = post(
+        client,
+        f"{SEC}/drills",
+        {
+            "plan_id": plan["id"],
+            "drill_type": "tabletop",
+            "scenario": "勒索病毒",
+            "held_on": "2025-10-01",
+            "participants": ["信息中心", "信息中心", "厂商"],
+        },
+    )
     assert drill["participants"] == ["信息中心", "厂商"]
-    post(client, f"{SEC}/drill-actions", {"drill_id": drill["id"], "action": "补充离线备份", "owner": "张三", "due_on": "2025-11-30"})
+    post(
+        client,
+        f"{SEC}/drill-actions",
+        {"drill_id": drill["id"], "action": "补充离线备份", "owner": "张三", "due_on": "2025-11-30"},
+    )
 
-    rows = {r["system_id"]: r for r in client.get(f"{SEC}/system-status", params={"as_of": "2026-10-08"}).json()}
+    rows = {
+        r["system_id"]: r for r in client.get(f"{SEC}/system-status", params={"as_of": "2026-10-08"}).json()
+    }
     assert rows[s3["id"]]["plan_ids"] == [plan["id"]]
     assert rows[s3["id"]]["next_drill_due"] == "2026-10-08" and not rows[s3["id"]]["drill_overdue"]
     assert rows[s3["id"]]["review_due"] == "2026-03-02" and rows[s3["id"]]["review_overdue"]
     s2 = rows[county["s2"]["id"]]
-    assert s2["plan_ids"] == [unit_plan["id"]] and s2["next_drill_due"] == "2026-06-10" and s2["drill_overdue"]
+    assert (
+        s2["plan_ids"] == [unit_plan["id"]] and s2["next_drill_due"] == "2026-06-10" and s2["drill_overdue"]
+    )
     assert not s2["review_required"]
     assert not rows[county["c1"]["id"]]["has_plan"]
 
@@ -64,28 +106,68 @@ def test_plan_drill_and_status(client: TestClient, county: dict[str, Any], sessi
     assert [a["action"] for a in overdue] == ["补充离线备份"]
     assert client.get(f"{SEC}/overdue-drill-actions", params={"as_of": "2025-11-30"}).json() == []
 
-    logged = session.execute(select(ChangeLogEntry.actor).where(ChangeLogEntry.object_type == "security.drill")).scalars().all()
+    logged = (
+        session.execute(select(ChangeLogEntry.actor).where(ChangeLogEntry.object_type == "security.drill"))
+        .scalars()
+        .all()
+    )
     assert logged == ["root_admin"]
 
 
 def test_bad_input_names_the_field(client: TestClient, county: dict[str, Any]) -> None:
     edu, civ = county["edu"], county["civ"]
-    r = client.post(f"{SEC}/plans", json={"name": "预案", "unit_id": civ["id"], "system_id": county["s3"]["id"], "approved_on": "2025-01-01"})
+    r = client.post(
+        f"{SEC}/plans",
+        json={
+            "name": "预案",
+            "unit_id": civ["id"],
+            "system_id": county["s3"]["id"],
+            "approved_on": "2025-01-01",
+        },
+    )
     assert r.status_code == 422 and r.json()["field"] == "system_id"
-    r = client.post(f"{SEC}/plans", json={"name": "预案", "unit_id": edu["id"], "approved_on": "2025-01-01", "last_reviewed_on": "2024-12-31"})
+    r = client.post(
+        f"{SEC}/plans",
+        json={
+            "name": "预案",
+            "unit_id": edu["id"],
+            "approved_on": "2025-01-01",
+            "last_reviewed_on": "2024-12-31",
+        },
+    )
     assert r.status_code == 422 and r.json()["field"] == "last_reviewed_on"
     plan = post(client, f"{SEC}/plans", {"name": "预案", "unit_id": edu["id"], "approved_on": "2025-01-01"})
-    drill = post(client, f"{SEC}/drills", {"plan_id": plan["id"], "drill_type": "live", "scenario": "断电", "held_on": "2025-05-01"})
-    r = client.post(f"{SEC}/drill-actions", json={"drill_id": drill["id"], "action": "x", "owner": "y", "due_on": "2025-04-30"})
+    drill = post(
+        client,
+        f"{SEC}/drills",
+        {"plan_id": plan["id"], "drill_type": "live", "scenario": "断电", "held_on": "2025-05-01"},
+    )
+    r = client.post(
+        f"{SEC}/drill-actions",
+        json={"drill_id": drill["id"], "action": "x", "owner": "y", "due_on": "2025-04-30"},
+    )
     assert r.status_code == 422 and r.json()["field"] == "due_on"
-    r = client.post(f"{SEC}/drills", json={"plan_id": plan["id"], "drill_type": "exercise", "scenario": "x", "held_on": "2025-05-01"})
+    r = client.post(
+        f"{SEC}/drills",
+        json={"plan_id": plan["id"], "drill_type": "exercise", "scenario": "x", "held_on": "2025-05-01"},
+    )
     assert r.status_code == 422 and r.json()["errors"][0]["field"] == "drill_type"
-    base = {"title": "事件", "unit_id": edu["id"], "category": "malware", "grade": "larger", "occurred_at": "2026-10-01T09:00:00+08:00", "detected_at": "2026-10-01T08:00:00+08:00"}
+    base = {
+        "title": "事件",
+        "unit_id": edu["id"],
+        "category": "malware",
+        "grade": "larger",
+        "occurred_at": "2026-10-01T09:00:00+08:00",
+        "detected_at": "2026-10-01T08:00:00+08:00",
+    }
     r = client.post(f"{SEC}/incidents", json=base)
     assert r.status_code == 422 and r.json()["field"] == "detected_at"
     r = client.post(f"{SEC}/incidents", json={**base, "detected_at": "2026-10-01T10:00:00"})
     assert r.status_code == 422 and r.json()["errors"][0]["field"] == "detected_at"
-    r = client.post(f"{SEC}/incidents", json={**base, "detected_at": "2026-10-01T10:00:00+08:00", "reported_at": "2026-10-01T11:00:00+08:00"})
+    r = client.post(
+        f"{SEC}/incidents",
+        json={**base, "detected_at": "2026-10-01T10:00:00+08:00", "reported_at": "2026-10-01T11:00:00+08:00"},
+    )
     assert r.status_code == 422 and r.json()["field"] == "report_recipient"
 
 
@@ -105,22 +187,41 @@ def test_incident_deadlines_and_flags(client: TestClient, county: dict[str, Any]
     incident = post(client, f"{SEC}/incidents", body)
     assert incident["system_ids"] == [county["s3"]["id"]]
     assert incident["timeline"][0]["action"] == "隔离数据库服务器"
-    d = client.get(f"{SEC}/incidents/{incident['id']}/deadlines", params={"at": "2026-10-01T08:30:00+08:00"}).json()
+    d = client.get(
+        f"{SEC}/incidents/{incident['id']}/deadlines", params={"at": "2026-10-01T08:30:00+08:00"}
+    ).json()
     assert d["report_due"] == "2026-10-01T09:00:00+08:00" and d["report_state"] == "pending"
-    flagged = client.get(f"{SEC}/incident-deadlines", params={"flagged": True, "at": "2026-10-01T09:00:01+08:00"}).json()
-    assert [f["incident_id"] for f in flagged] == [incident["id"]] and flagged[0]["report_state_label"] == "已逾期"
+    flagged = client.get(
+        f"{SEC}/incident-deadlines", params={"flagged": True, "at": "2026-10-01T09:00:01+08:00"}
+    ).json()
+    assert [f["incident_id"] for f in flagged] == [incident["id"]] and flagged[0][
+        "report_state_label"
+    ] == "已逾期"
     r = client.get(f"{SEC}/incidents/{incident['id']}/deadlines", params={"at": "2026-10-01T09:00:00"})
     assert r.status_code == 422
-    r = client.patch(f"{SEC}/incidents/{incident['id']}", json={"reported_at": "2026-10-01T08:50:00+08:00", "report_recipient": "省委网信办"})
+    r = client.patch(
+        f"{SEC}/incidents/{incident['id']}",
+        json={"reported_at": "2026-10-01T08:50:00+08:00", "report_recipient": "省委网信办"},
+    )
     assert r.status_code == 200, r.text
     assert client.get(f"{SEC}/incident-deadlines", params={"flagged": True}).json() == []
 
 
-def test_unit_users_see_only_their_units(client: TestClient, county: dict[str, Any], make_user: Callable[..., dict[str, str]]) -> None:
+def test_unit_users_see_only_their_units(
+    client: TestClient, county: dict[str, Any], make_user: Callable[..., dict[str, str]]
+) -> None:
     edu, civ = county["edu"], county["civ"]
-    mine = post(client, f"{SEC}/plans", {"name": "教育局预案", "unit_id": edu["id"], "approved_on": "2025-01-01"})
-    theirs = post(client, f"{SEC}/plans", {"name": "民政局预案", "unit_id": civ["id"], "approved_on": "2025-01-01"})
-    drill = post(client, f"{SEC}/drills", {"plan_id": theirs["id"], "drill_type": "red_blue", "scenario": "攻防", "held_on": "2025-05-01"})
+    mine = post(
+        client, f"{SEC}/plans", {"name": "教育局预案", "unit_id": edu["id"], "approved_on": "2025-01-01"}
+    )
+    theirs = post(
+        client, f"{SEC}/plans", {"name": "民政局预案", "unit_id": civ["id"], "approved_on": "2025-01-01"}
+    )
+    drill = post(
+        client,
+        f"{SEC}/drills",
+        {"plan_id": theirs["id"], "drill_type": "red_blue", "scenario": "攻防", "held_on": "2025-05-01"},
+    )
     headers = make_user("edu_user", "unit", (edu["id"],))
     listed = client.get(f"{SEC}/plans", headers=headers).json()
     assert [p["id"] for p in listed["results"]] == [mine["id"]]
@@ -128,14 +229,18 @@ def test_unit_users_see_only_their_units(client: TestClient, county: dict[str, A
     assert client.get(f"{SEC}/drills/{drill['id']}", headers=headers).status_code == 404
     statuses = client.get(f"{SEC}/system-status", headers=headers).json()
     assert {s["unit_id"] for s in statuses} == {edu["id"]}
-    r = client.post(f"{SEC}/plans", headers=headers, json={"name": "x", "unit_id": edu["id"], "approved_on": "2025-01-01"})
+    r = client.post(
+        f"{SEC}/plans", headers=headers, json={"name": "x", "unit_id": edu["id"], "approved_on": "2025-01-01"}
+    )
     assert r.status_code == 403
 
 
 def test_policy_file_changes_computed_dates(
     client: TestClient, county: dict[str, Any], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    plan = post(client, f"{SEC}/plans", {"name": "预案", "unit_id": county["edu"]["id"], "approved_on": "2025-06-10"})
+    plan = post(
+        client, f"{SEC}/plans", {"name": "预案", "unit_id": county["edu"]["id"], "approved_on": "2025-06-10"}
+    )
     before = client.get(f"{SEC}/plan-schedules", params={"as_of": "2026-01-01"}).json()[0]
     assert before["next_drill_due"] == "2026-06-10"
     policy = tmp_path / "county.toml"
@@ -149,4 +254,6 @@ def test_policy_file_changes_computed_dates(
         monkeypatch.delenv("TAIZHANG_POLICY_FILE")
         reset_settings_cache()
         reset_policy_cache()
-    assert after["plan_id"] == plan["id"] and after["next_drill_due"] == "2025-12-10" and after["drill_overdue"]
+    assert (
+        after["plan_id"] == plan["id"] and after["next_drill_due"] == "2025-12-10" and after["drill_overdue"]
+    )

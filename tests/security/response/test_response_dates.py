@@ -42,7 +42,10 @@ def county(tmp_path: Path, text: str) -> Policy:
 )
 def test_next_drill_rolls_onto_the_next_working_day(last: str, due: str) -> None:
     result = next_drill_due(
-        approved_on=dt.date(2020, 1, 1), last_drill_on=dt.date.fromisoformat(last), policy=POLICY, calendar=CAL
+        approved_on=dt.date(2020, 1, 1),
+        last_drill_on=dt.date.fromisoformat(last),
+        policy=POLICY,
+        calendar=CAL,
     )
     assert result.on == dt.date.fromisoformat(due)
     assert not result.provisional
@@ -74,7 +77,9 @@ def test_due_in_a_year_the_calendar_does_not_know_is_provisional_not_guessed() -
 
 def test_policy_file_changes_the_drill_cadence(tmp_path: Path) -> None:
     policy = county(tmp_path, 'version = "t"\n[emergency.drill]\nmonths = 6\n')
-    due = next_drill_due(approved_on=dt.date(2020, 1, 1), last_drill_on=dt.date(2026, 3, 10), policy=policy, calendar=CAL)
+    due = next_drill_due(
+        approved_on=dt.date(2020, 1, 1), last_drill_on=dt.date(2026, 3, 10), policy=policy, calendar=CAL
+    )
     assert due.on == dt.date(2026, 9, 10)
 
 
@@ -86,8 +91,10 @@ def test_plan_review_only_from_the_policy_level_and_from_the_last_review(tmp_pat
     assert due is not None and due.on == dt.date(2026, 3, 2)  # Monday
     reviewed = plan_review_due(last_reviewed_on=dt.date(2025, 9, 25), level=4, **kwargs)
     assert reviewed is not None and reviewed.on == dt.date(2026, 9, 28)  # 09-25..27 are off in 2026
-    lowered = county(tmp_path, '[emergency.plan_review]\nmin_level = 2\n')
-    assert plan_review_due(last_reviewed_on=None, level=2, approved_on=dt.date(2025, 3, 2), policy=lowered, calendar=CAL)
+    lowered = county(tmp_path, "[emergency.plan_review]\nmin_level = 2\n")
+    assert plan_review_due(
+        last_reviewed_on=None, level=2, approved_on=dt.date(2025, 3, 2), policy=lowered, calendar=CAL
+    )
 
 
 def make_incident(**values: object) -> Incident:
