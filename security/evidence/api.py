@@ -2,22 +2,50 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Coroutine
 from typing import Any
 from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, File, Form, Query, Request, Response, UploadFile
 from fastapi.responses import FileResponse
+from fastapi.routing import APIRoute
 from sqlalchemy.orm import Session
 
 from security.evidence import registry, service
 from security.evidence.choices import EvidenceKind
 from security.evidence.service import EvidenceRead
+from security.evidence.storage import TooLarge, limit_text
 from taizhang.api import DB, allow
 from taizhang.auth.principal import Principal
 from taizhang.auth.roles import Permission
 from taizhang.pagination import Page, PageParams, build_page, fetch_page
+from taizhang.settings import get_settings
 
-router = APIRouter(prefix="/security/evidence", tags=["佐证材料"])
+# Room for the multipart envelope and the form fields around the file itself.
+_ENVELOPE_BYTES = 64 * 1024
+
+
+class _BoundedUpload(APIRoute):
+    """Refuses an upload whose declared Content-Length is over the limit before reading the body.
+
+    Without this, the multipart parser would spool the whole body to disk first. A chunked body
+    with no Content-Length is still read, and stopped at the limit by ``storage.store``.
+    """
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        handler = super().get_route_handler()
+
+        async def bounded(request: Request) -> Response:
+            declared = request.headers.get("content-length", "")
+            limit = get_settings().evidence_max_bytes
+            if request.method == "POST" and declared.isdigit() and int(declared) > limit + _ENVELOPE_BYTES:
+                raise TooLarge(f"文件超过大小上限 {limit_text(limit)}", field="file")
+            return await handler(request)
+
+        return bounded
+
+
+router = APIRouter(prefix="/security/evidence", tags=["佐证材料"], route_class=_BoundedUpload)
 _PAGE = Depends(PageParams)
 
 

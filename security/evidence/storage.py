@@ -45,7 +45,7 @@ def blob_path(sha256: str) -> Path:
     return store_root() / sha256[:2] / sha256
 
 
-def _limit_text(limit: int) -> str:
+def limit_text(limit: int) -> str:
     return f"{limit / 1024 / 1024:.0f} MB" if limit >= 1024 * 1024 else f"{limit} 字节"
 
 
@@ -63,7 +63,7 @@ def store(stream: BinaryIO, *, max_bytes: int | None = None) -> StoredBlob:
             while chunk := stream.read(_CHUNK):
                 size += len(chunk)
                 if size > limit:
-                    raise TooLarge(f"文件超过大小上限 {_limit_text(limit)}", field="file")
+                    raise TooLarge(f"文件超过大小上限 {limit_text(limit)}", field="file")
                 if len(head) < SNIFF_BYTES:
                     head += chunk[: SNIFF_BYTES - len(head)]
                 digest.update(chunk)

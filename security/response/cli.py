@@ -54,64 +54,65 @@ def _plans_app() -> typer.Typer:
     return app
 
 
+def drill_status_cmd(
+    as_of: str = AS_OF,
+    system_id: int = typer.Option(None, "--system-id", help="只看该系统"),
+    as_json: bool = JsonOption,
+) -> None:
+    ids = [system_id] if system_id is not None else None
+    with boundary() as session:
+        rows = service.system_statuses(session, system_ids=ids, today=parse_date(as_of))
+    if as_json:
+        print_json([r.as_dict() for r in rows])
+        return
+    table: list[dict[str, Any]] = [
+        {
+            **r.as_dict(),
+            "has_plan": yes_no(r.has_plan),
+            "drill_overdue": yes_no(r.drill_overdue),
+            "review_overdue": yes_no(r.review_overdue),
+        }
+        for r in rows
+    ]
+    print_table(
+        table,
+        [
+            ("system_id", "系统"),
+            ("level", "等保级别"),
+            ("has_plan", "有预案"),
+            ("last_drill_on", "最近演练"),
+            ("next_drill_due", "下次演练期限"),
+            ("drill_overdue", "演练逾期"),
+            ("review_overdue", "评审逾期"),
+        ],
+    )
+
+
+def overdue_actions_cmd(as_of: str = AS_OF, as_json: bool = JsonOption) -> None:
+    with boundary() as session:
+        rows = [
+            DRILL_ACTIONS.read.model_validate(a).model_dump(mode="json")
+            for a in service.overdue_actions(session, today=parse_date(as_of))
+        ]
+    if as_json:
+        print_json(rows)
+        return
+    print_table(
+        rows,
+        [
+            ("id", "编号"),
+            ("drill_id", "演练"),
+            ("action", "整改措施"),
+            ("owner", "责任人"),
+            ("due_on", "期限"),
+        ],
+    )
+
+
 def _drills_app() -> typer.Typer:
     app = _entity_app(DRILLS)
-
-    @app.command("status", help="各信息系统的预案、演练与评审状态")
-    def status(
-        as_of: str = AS_OF,
-        system_id: int = typer.Option(None, "--system-id", help="只看该系统"),
-        as_json: bool = JsonOption,
-    ) -> None:
-        ids = [system_id] if system_id is not None else None
-        with boundary() as session:
-            rows = service.system_statuses(session, system_ids=ids, today=parse_date(as_of))
-        if as_json:
-            print_json([r.as_dict() for r in rows])
-            return
-        table: list[dict[str, Any]] = [
-            {
-                **r.as_dict(),
-                "has_plan": yes_no(r.has_plan),
-                "drill_overdue": yes_no(r.drill_overdue),
-                "review_overdue": yes_no(r.review_overdue),
-            }
-            for r in rows
-        ]
-        print_table(
-            table,
-            [
-                ("system_id", "系统"),
-                ("level", "等保级别"),
-                ("has_plan", "有预案"),
-                ("last_drill_on", "最近演练"),
-                ("next_drill_due", "下次演练期限"),
-                ("drill_overdue", "演练逾期"),
-                ("review_overdue", "评审逾期"),
-            ],
-        )
-
-    @app.command("overdue-actions", help="逾期未完成的演练整改措施")
-    def overdue_actions(as_of: str = AS_OF, as_json: bool = JsonOption) -> None:
-        with boundary() as session:
-            rows = [
-                DRILL_ACTIONS.read.model_validate(a).model_dump(mode="json")
-                for a in service.overdue_actions(session, today=parse_date(as_of))
-            ]
-        if as_json:
-            print_json(rows)
-            return
-        print_table(
-            rows,
-            [
-                ("id", "编号"),
-                ("drill_id", "演练"),
-                ("action", "整改措施"),
-                ("owner", "责任人"),
-                ("due_on", "期限"),
-            ],
-        )
-
+    app.command("status", help="各信息系统的预案、演练与评审状态")(drill_status_cmd)
+    app.command("overdue-actions", help="逾期未完成的演练整改措施")(overdue_actions_cmd)
     return app
 
 

@@ -14,6 +14,9 @@ from dataclasses import asdict, dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from sqlalchemy import inspect as sa_inspect
+from sqlalchemy.orm.base import NO_VALUE
+
 from security.response.choices import IncidentGrade
 from security.response.models import Incident
 from taizhang.enums import LabeledEnum, register
@@ -141,6 +144,23 @@ def _state(done: Any, due: Any, current: Any) -> DeadlineState:
     return DeadlineState.OVERDUE if current > due else DeadlineState.PENDING
 
 
+def involves_critical_infrastructure(incident: Incident) -> bool:
+    """The operator counts as critical infrastructure, or an affected system is one (when loaded)."""
+    if incident.critical_infrastructure:
+        return True
+    systems = sa_inspect(incident).attrs.systems.loaded_value
+    return systems is not NO_VALUE and any(s.critical_infrastructure for s in systems)
+
+
+def summary_report_due(ended: dt.datetime, policy: Policy, calendar: WorkdayCalendar) -> Due:
+    """``incident.summary_report.days`` calendar days after the local date handling ended, rolled."""
+    end = local_date(ended) + dt.timedelta(days=policy.days("incident.summary_report.days"))
+    try:
+        return Due(calendar.roll_to_workday(end))
+    except UnknownYearError:
+        return Due(end, provisional=True)
+
+
 def incident_deadlines(
     incident: Incident,
     policy: Policy,
@@ -157,48 +177,28 @@ def incident_deadlines(
     """
     from taizhang.workdays import get_calendar
 
-    cal = calendar or get_calendar()
     current = local_now(now)
-    kind = "critical_infrastructure" if incident.critical_infrastructure else "county_unit"
+    kind = "critical_infrastructure" if involves_critical_infrastructure(incident) else "county_unit"
     if not must_report(incident.grade, policy):
-        return IncidentDeadlines(
-            incident.id,
-            False,
-            kind,
-            None,
-            None,
-            DeadlineState.NOT_REQUIRED,
-            None,
-            False,
-            DeadlineState.NOT_REQUIRED,
-            (policy.entry("incident.report.min_grade").citation,),
-        )
+        citation = policy.entry("incident.report.min_grade").citation
+        none = DeadlineState.NOT_REQUIRED
+        return IncidentDeadlines(incident.id, False, kind, None, None, none, None, False, none, (citation,))
     hours = policy.incident_report_hours(kind)
     report_due = incident.detected_at + dt.timedelta(hours=hours)
-    report_state = _state(incident.reported_at, report_due, current)
     summary_due: Due | None = None
     summary_state = DeadlineState.WAITING
     if incident.handling_ended_at is not None:
-        key = "incident.summary_report.days"
-        end = local_date(incident.handling_ended_at) + dt.timedelta(days=policy.days(key))
-        try:
-            summary_due = Due(cal.roll_to_workday(end))
-        except UnknownYearError:
-            summary_due = Due(end, provisional=True)
+        summary_due = summary_report_due(incident.handling_ended_at, policy, calendar or get_calendar())
         done = local_date(incident.summary_reported_at) if incident.summary_reported_at else None
         summary_state = _state(done, summary_due.on, current.date())
-    hours_key = (
-        "incident.report_hours.critical_infrastructure"
-        if kind != "county_unit"
-        else "incident.report_hours.default"
-    )
+    hours_key = f"incident.report_hours.{'default' if kind == 'county_unit' else kind}"
     return IncidentDeadlines(
         incident_id=incident.id,
         must_report=True,
         operator_kind=kind,
         report_hours=hours,
         report_due=report_due,
-        report_state=report_state,
+        report_state=_state(incident.reported_at, report_due, current),
         summary_due=summary_due.on if summary_due else None,
         summary_provisional=bool(summary_due and summary_due.provisional),
         summary_state=summary_state,

@@ -108,6 +108,11 @@ def test_size_limit(client: TestClient, records: dict[str, Any], monkeypatch: py
     root = get_settings().data_dir / "evidence"
     assert not any(p.is_file() for p in root.rglob("*"))
     assert upload(client, "security.drill", records["drill"]["id"], PDF[:40]).status_code == 201
+    body = b"x" * (70 * 1024)
+    early = client.post(
+        f"{SEC}/evidence", content=body, headers={"Content-Type": "multipart/form-data; boundary=b"}
+    )
+    assert early.status_code == 413 and early.json()["field"] == "file"
 
 
 def test_target_must_exist_and_type_be_attachable(client: TestClient, records: dict[str, Any]) -> None:

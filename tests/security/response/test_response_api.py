@@ -205,6 +205,21 @@ def test_incident_deadlines_and_flags(client: TestClient, county: dict[str, Any]
     )
     assert r.status_code == 200, r.text
     assert client.get(f"{SEC}/incident-deadlines", params={"flagged": True}).json() == []
+    cii = post(
+        client,
+        f"{INV}/systems",
+        {
+            "catalogue_number": "E-9",
+            "name": "关基系统",
+            "owner_unit_id": edu["id"],
+            "critical_infrastructure": True,
+        },
+    )
+    other = post(
+        client, f"{SEC}/incidents", {**body, "critical_infrastructure": False, "system_ids": [cii["id"]]}
+    )
+    d = client.get(f"{SEC}/incidents/{other['id']}/deadlines").json()
+    assert d["report_hours"] == 1 and d["operator_kind"] == "critical_infrastructure"
 
 
 def test_unit_users_see_only_their_units(

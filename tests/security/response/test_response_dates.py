@@ -145,6 +145,15 @@ def test_critical_infrastructure_operator_has_the_shorter_deadline() -> None:
     assert result.report_state is DeadlineState.OVERDUE
 
 
+def test_an_affected_critical_infrastructure_system_shortens_the_deadline() -> None:
+    from inventory.models import System
+
+    incident = make_incident(systems=[System(critical_infrastructure=True)])
+    assert deadlines(incident, "2026-10-01T08:30:00+08:00").report_hours == 1
+    plain = make_incident(systems=[System(critical_infrastructure=False)])
+    assert deadlines(plain, "2026-10-01T08:30:00+08:00").report_hours == 4
+
+
 def test_general_incidents_need_no_report_unless_the_policy_says_so(tmp_path: Path) -> None:
     general = make_incident(grade=IncidentGrade.GENERAL)
     result = deadlines(general, "2027-01-01T00:00:00+08:00")
