@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from security.response import service
 from security.response.dates import incident_deadlines
 from security.response.entities import ALL_ENTITIES, DRILL_ACTIONS, INCIDENTS
+from security.response.schemas import DrillActionRead, IncidentDeadlinesOut, PlanScheduleOut, SystemStatusOut
 from taizhang import crud
 from taizhang.api import DB, allow
 from taizhang.auth.principal import Principal
@@ -35,7 +36,7 @@ def _aware(at: dt.datetime | None) -> dt.datetime | None:
     return at
 
 
-@router.get("/plan-schedules", summary="各应急预案的下次演练与评审期限")
+@router.get("/plan-schedules", response_model=list[PlanScheduleOut], summary="各应急预案的下次演练与评审期限")
 def plan_schedules(
     as_of: dt.date | None = AS_OF,
     overdue: bool = Query(False, description="只列出演练或评审已逾期的预案"),
@@ -46,7 +47,9 @@ def plan_schedules(
     return [r.as_dict() for r in rows if not overdue or r.drill_overdue or r.review_overdue]
 
 
-@router.get("/system-status", summary="各信息系统的应急预案、演练与评审状态")
+@router.get(
+    "/system-status", response_model=list[SystemStatusOut], summary="各信息系统的应急预案、演练与评审状态"
+)
 def system_status(
     system_id: int | None = Query(None, description="信息系统"),
     as_of: dt.date | None = AS_OF,
@@ -58,7 +61,9 @@ def system_status(
     return [r.as_dict() for r in rows]
 
 
-@router.get("/overdue-drill-actions", summary="逾期未完成的演练整改措施")
+@router.get(
+    "/overdue-drill-actions", response_model=list[DrillActionRead], summary="逾期未完成的演练整改措施"
+)
 def overdue_actions(
     as_of: dt.date | None = AS_OF,
     principal: Principal = allow(Permission.SECURITY_READ),
@@ -68,7 +73,11 @@ def overdue_actions(
     return [DRILL_ACTIONS.read.model_validate(r).model_dump(mode="json") for r in rows]
 
 
-@router.get("/incidents/{object_id}/deadlines", summary="事件的报告与总结报告期限")
+@router.get(
+    "/incidents/{object_id}/deadlines",
+    response_model=IncidentDeadlinesOut,
+    summary="事件的报告与总结报告期限",
+)
 def one_incident_deadlines(
     object_id: int,
     at: dt.datetime | None = AT,
@@ -79,7 +88,9 @@ def one_incident_deadlines(
     return incident_deadlines(incident, get_policy(), now=_aware(at)).as_dict()
 
 
-@router.get("/incident-deadlines", summary="各事件的报告期限（可只列逾期）")
+@router.get(
+    "/incident-deadlines", response_model=list[IncidentDeadlinesOut], summary="各事件的报告期限（可只列逾期）"
+)
 def all_incident_deadlines(
     flagged: bool = Query(False, description="只列出逾期或逾期完成的事件"),
     at: dt.datetime | None = AT,

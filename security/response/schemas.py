@@ -137,3 +137,52 @@ class IncidentRead(IncidentCreate, RowMeta):
     reported_at: dt.datetime | None = Field(default=None, description="报告时间")
     summary_reported_at: dt.datetime | None = Field(default=None, description="总结报告报送时间")
     timeline: list[TimelineEntry] = Field(default_factory=list, description="处置经过")
+
+
+# ---------------------------------------------------------------- computed answers
+
+
+class PlanScheduleOut(BaseModel):
+    plan_id: int = Field(description="应急预案")
+    name: str = Field(description="预案名称")
+    unit_id: int = Field(description="所属单位")
+    system_id: int | None = Field(description="信息系统（单位级预案为空）")
+    level: int | None = Field(description="适用的等保级别（单位级预案取本单位运行系统的最高级别）")
+    last_drill_on: dt.date | None = Field(description="最近演练日期")
+    next_drill_due: dt.date = Field(description="下次演练期限")
+    drill_provisional: bool = Field(description="期限所在年份的工作日安排未知，未顺延")
+    drill_overdue: bool = Field(description="演练已逾期")
+    review_required: bool = Field(description="须年度评审修订")
+    review_due: dt.date | None = Field(description="评审修订期限")
+    review_overdue: bool = Field(description="评审已逾期")
+
+
+class SystemStatusOut(BaseModel):
+    system_id: int = Field(description="信息系统")
+    unit_id: int = Field(description="主管单位")
+    level: int | None = Field(description="等保级别")
+    has_plan: bool = Field(description="有应急预案（本系统或本单位）")
+    plan_ids: list[int] = Field(description="适用的应急预案")
+    last_drill_on: dt.date | None = Field(description="最近演练日期")
+    next_drill_due: dt.date | None = Field(description="下次演练期限")
+    drill_overdue: bool = Field(description="演练已逾期")
+    review_required: bool = Field(description="须年度评审修订")
+    review_due: dt.date | None = Field(description="评审修订期限")
+    review_overdue: bool = Field(description="评审已逾期")
+
+
+class IncidentDeadlinesOut(BaseModel):
+    incident_id: int | None = Field(description="事件")
+    title: str | None = Field(default=None, description="事件名称")
+    must_report: bool = Field(description="须在时限内报告")
+    operator_kind: str = Field(description="运营者类型：county_unit / critical_infrastructure")
+    report_hours: int | None = Field(description="报告时限（小时）")
+    report_due: dt.datetime | None = Field(description="报告期限（Asia/Shanghai）")
+    report_state: str = Field(description="报告状态")
+    report_state_label: str = Field(description="报告状态（中文）")
+    summary_due: dt.date | None = Field(description="总结报告期限")
+    summary_provisional: bool = Field(description="期限所在年份的工作日安排未知，未顺延")
+    summary_state: str = Field(description="总结报告状态")
+    summary_state_label: str = Field(description="总结报告状态（中文）")
+    citations: list[str] = Field(description="依据")
+    flagged: bool = Field(description="已逾期或逾期完成")

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Query
 from sqlalchemy.orm import Session
 
 from security.supply import eos, service
+from security.supply.schemas import HostEosOut, ProductEosOut, ProductGapOut, SupplySummaryOut
 from taizhang.api import DB, allow
 from taizhang.auth.principal import Principal
 from taizhang.auth.roles import Permission
@@ -21,7 +22,7 @@ HARDWARE = Query(False, description="同时统计服务器、CPU 等硬件")
 DEFINITION = "替代率 = 自主可控数量 ÷ 全部数量；数量按产品使用记录的 quantity 加权，部分可控不计入自主可控"
 
 
-@router.get("/summary", summary="安全可控替代率（按系统、单位或产品类别）")
+@router.get("/summary", response_model=SupplySummaryOut, summary="安全可控替代率（按系统、单位或产品类别）")
 def summary(
     group_by: str = Query("system", description="分组：system / unit / product_class"),
     as_of: dt.date | None = AS_OF,
@@ -46,7 +47,9 @@ def summary(
     }
 
 
-@router.get("/evidence-gaps", summary="缺少佐证、佐证已过期或即将到期的产品")
+@router.get(
+    "/evidence-gaps", response_model=list[ProductGapOut], summary="缺少佐证、佐证已过期或即将到期的产品"
+)
 def evidence_gaps(
     as_of: dt.date | None = AS_OF,
     within_days: int | None = WITHIN,
@@ -64,7 +67,9 @@ def evidence_gaps(
     return [g.as_dict() for g in gaps]
 
 
-@router.get("/end-of-support/hosts", summary="操作系统已停止或即将停止支持的主机")
+@router.get(
+    "/end-of-support/hosts", response_model=list[HostEosOut], summary="操作系统已停止或即将停止支持的主机"
+)
 def hosts_eos(
     as_of: dt.date | None = AS_OF,
     within_days: int | None = WITHIN,
@@ -76,7 +81,9 @@ def hosts_eos(
     return [r.as_dict() for r in rows if not without_plan or not r.has_plan]
 
 
-@router.get("/end-of-support/products", summary="已停止或即将停止支持的在用产品")
+@router.get(
+    "/end-of-support/products", response_model=list[ProductEosOut], summary="已停止或即将停止支持的在用产品"
+)
 def products_eos(
     as_of: dt.date | None = AS_OF,
     within_days: int | None = WITHIN,
