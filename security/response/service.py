@@ -216,16 +216,27 @@ def _system_status(
     )
 
 
-def drill_status(session: Session, system_id: int, **options: Any) -> SystemStatus:
-    """Status of one system (any lifecycle)."""
+def drill_status(
+    session: Session,
+    system_id: int,
+    *,
+    scope: Scope = ALL,
+    today: dt.date | None = None,
+    policy: Policy | None = None,
+    calendar: WorkdayCalendar | None = None,
+) -> SystemStatus:
+    """Drill and plan-review status of one system (any lifecycle); 404 when unknown or out of scope."""
     from taizhang.errors import NotFound
 
-    found = system_statuses(session, system_ids=[system_id], **options)
+    found = system_statuses(
+        session, scope=scope, system_ids=[system_id], today=today, policy=policy, calendar=calendar
+    )
     if not found:
         raise NotFound(f"信息系统 {system_id} 不存在")
     return found[0]
 
 
+#: The same answer carries the plan side (has_plan, review_due, review_overdue).
 plan_status = drill_status
 
 

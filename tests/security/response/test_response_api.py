@@ -272,3 +272,22 @@ def test_policy_file_changes_computed_dates(
     assert (
         after["plan_id"] == plan["id"] and after["next_drill_due"] == "2025-12-10" and after["drill_overdue"]
     )
+
+
+def test_drill_status_service_for_one_system(
+    client: TestClient, county: dict[str, Any], session: Session
+) -> None:
+    import datetime as dt
+
+    from security.response.service import drill_status, plan_status
+    from taizhang.auth.principal import Scope
+    from taizhang.errors import NotFound
+
+    post(
+        client, f"{SEC}/plans", {"name": "预案", "unit_id": county["civ"]["id"], "approved_on": "2025-06-10"}
+    )
+    status = drill_status(session, county["c1"]["id"], today=dt.date(2026, 6, 10))
+    assert status.has_plan and status.next_drill_due == dt.date(2026, 6, 10) and not status.drill_overdue
+    assert plan_status(session, county["c1"]["id"], today=dt.date(2026, 6, 11)).drill_overdue
+    with pytest.raises(NotFound):
+        drill_status(session, county["c1"]["id"], scope=Scope(frozenset({county["edu"]["id"]})))
