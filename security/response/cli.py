@@ -7,8 +7,8 @@ from typing import Any
 import typer
 
 from inventory.cli import _entity_app
-from security.cli_support import parse_date, parse_moment, yes_no
 from security.response import service
+from security.response.cli_options import parse_date, parse_moment, yes_no
 from security.response.entities import DRILL_ACTIONS, DRILLS, INCIDENTS, PLANS
 from taizhang.cli_support import JsonOption, boundary, print_json, print_table
 

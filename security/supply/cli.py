@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from security.cli_support import parse_date, yes_no
+from security.response.cli_options import parse_date, yes_no
 from security.supply import eos, service
 from taizhang.cli_support import JsonOption, boundary, print_json, print_table
 
