@@ -14,7 +14,10 @@ def create_app() -> FastAPI:
     import exporters.prometheus.api
     import inventory.api
     import migration.api
+    import security.evidence.api
     import security.grading.api
+    import security.response.api
+    import security.supply.api
     import taizhang.auth.api
     import taizhang.core_api
     import taizhang.models
@@ -36,6 +39,9 @@ def create_app() -> FastAPI:
     api.include_router(inventory.api.router)
     api.include_router(migration.api.router)
     api.include_router(security.grading.api.router)
+    api.include_router(security.response.api.router)
+    api.include_router(security.supply.api.router)
+    api.include_router(security.evidence.api.router)
     app.include_router(api)
     app.include_router(exporters.prometheus.api.router)
     return app

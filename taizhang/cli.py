@@ -74,12 +74,17 @@ def exporter(
 def demo(as_json: bool = JsonOption) -> None:
     from inventory.demo import load_demo
     from migration.demo import load_demo as load_migration_demo
+    from security.evidence import demo as evidence_demo
     from security.grading.demo import load_demo as load_security_grading_demo
+    from security.response import demo as response_demo
+    from security.supply import demo as supply_demo
 
     with boundary(actor="demo") as session:
         report = load_demo(session)
         report["counts"].update(load_migration_demo(session))
         report["counts"].update(load_security_grading_demo(session))
+        for load_part in (response_demo.load_demo, supply_demo.load_demo, evidence_demo.load_demo):
+            report["counts"].update(load_part(session))
     if as_json:
         print_json(report)
         return
@@ -134,17 +139,20 @@ def version() -> None:
 def _register() -> None:
     import inventory.cli
     import migration.cli
+    import security.evidence.cli
     import security.grading.cli
+    import security.response.cli
+    import security.supply.cli
+    from taizhang import cli_policy
     from taizhang.auth import cli as auth_cli
 
     inventory.cli.register(app)
     migration.cli.register(app)
     security.grading.cli.register(app)
+    security.response.cli.register(app)
+    security.supply.cli.register(app)
+    security.evidence.cli.register(app)
     auth_cli.register(app)
-    try:
-        from taizhang import cli_policy
-    except ImportError:  # pragma: no cover - during development only
-        return
     app.add_typer(cli_policy.policy_app, name="policy")
     app.add_typer(cli_policy.workdays_app, name="workdays")
 

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import inventory.models  # noqa: F401
 import migration.models  # noqa: F401
-import security.grading.models  # noqa: F401
+import security.evidence.models
+import security.grading.models
+import security.response.models  # noqa: F401
 import taizhang.auth.models
 import taizhang.changelog  # noqa: F401
 from taizhang.db import Base

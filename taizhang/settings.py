@@ -23,6 +23,9 @@ class Settings(BaseSettings):
     )
     secret_key: str = Field(default="change-me-in-production", description="signs session cookies")
     metrics_token: str | None = Field(default=None, description="bearer token required by /metrics")
+    evidence_max_bytes: int = Field(
+        default=50 * 1024 * 1024, ge=1, description="largest evidence file accepted"
+    )
     sqlite_busy_timeout_ms: int = 15000
     log_sql: bool = False
 

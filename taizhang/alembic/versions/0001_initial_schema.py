@@ -53,6 +53,26 @@ def upgrade() -> None:
     sa.UniqueConstraint('effective_from', name=op.f('uq_cloud_catalogue_versions_effective_from')),
     sa.UniqueConstraint('name', name=op.f('uq_cloud_catalogue_versions_name'))
     )
+    op.create_table('evidence_files',
+    sa.Column('object_type', sa.String(length=64), nullable=False),
+    sa.Column('object_id', sa.Integer(), nullable=False),
+    sa.Column('kind', sa.Enum('filing_certificate', 'assessment_report', 'contract', 'drill_minutes', 'incident_report', 'product_certificate', 'plan_document', 'other', name='evidencekind', native_enum=False, length=32), nullable=False),
+    sa.Column('filename', sa.String(length=255), nullable=False),
+    sa.Column('media_type', sa.String(length=100), nullable=False),
+    sa.Column('size', sa.BigInteger(), nullable=False),
+    sa.Column('sha256', sa.String(length=64), nullable=False),
+    sa.Column('description', sa.Text(), nullable=False),
+    sa.Column('uploaded_by', sa.String(length=150), nullable=False),
+    sa.Column('version', sa.Integer(), server_default='1', nullable=False),
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), server_default=sa.text('(CURRENT_TIMESTAMP)'), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), server_default=sa.text('(CURRENT_TIMESTAMP)'), nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_evidence_files'))
+    )
+    with op.batch_alter_table('evidence_files', schema=None) as batch_op:
+        batch_op.create_index('ix_evidence_files_object', ['object_type', 'object_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_evidence_files_sha256'), ['sha256'], unique=False)
+
     op.create_table('migration_waves',
     sa.Column('name', sa.String(length=100), nullable=False),
     sa.Column('target_date', sa.Date(), nullable=False),
@@ -194,6 +214,33 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_hosts_lifecycle'), ['lifecycle'], unique=False)
         batch_op.create_index(batch_op.f('ix_hosts_unit_id'), ['unit_id'], unique=False)
 
+    op.create_table('incidents',
+    sa.Column('title', sa.String(length=200), nullable=False),
+    sa.Column('unit_id', sa.Integer(), nullable=False),
+    sa.Column('category', sa.Enum('malware', 'attack', 'data_security', 'content_security', 'equipment_failure', 'violation', 'hidden_danger', 'abnormal_behaviour', 'force_majeure', 'other', name='incidentcategory', native_enum=False, length=32), nullable=False),
+    sa.Column('grade', sa.Enum('general', 'larger', 'major', 'especially_major', name='incidentgrade', native_enum=False, length=32), nullable=False),
+    sa.Column('critical_infrastructure', sa.Boolean(), nullable=False),
+    sa.Column('occurred_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('detected_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('handling_ended_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('timeline', sa.JSON(), nullable=False),
+    sa.Column('report_recipient', sa.String(length=200), nullable=False),
+    sa.Column('reported_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('summary_reported_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('description', sa.Text(), nullable=False),
+    sa.Column('version', sa.Integer(), server_default='1', nullable=False),
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), server_default=sa.text('(CURRENT_TIMESTAMP)'), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), server_default=sa.text('(CURRENT_TIMESTAMP)'), nullable=False),
+    sa.ForeignKeyConstraint(['unit_id'], ['units.id'], name=op.f('fk_incidents_unit_id_units'), ondelete='RESTRICT'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_incidents'))
+    )
+    with op.batch_alter_table('incidents', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_incidents_category'), ['category'], unique=False)
+        batch_op.create_index(batch_op.f('ix_incidents_detected_at'), ['detected_at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_incidents_grade'), ['grade'], unique=False)
+        batch_op.create_index(batch_op.f('ix_incidents_unit_id'), ['unit_id'], unique=False)
+
     op.create_table('projects',
     sa.Column('name', sa.String(length=200), nullable=False),
     sa.Column('implementing_unit_id', sa.Integer(), nullable=False),
@@ -327,6 +374,26 @@ def upgrade() -> None:
     with op.batch_alter_table('crypto_plans', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_crypto_plans_system_id'), ['system_id'], unique=False)
 
+    op.create_table('emergency_plans',
+    sa.Column('name', sa.String(length=200), nullable=False),
+    sa.Column('unit_id', sa.Integer(), nullable=False),
+    sa.Column('system_id', sa.Integer(), nullable=True),
+    sa.Column('plan_version', sa.String(length=50), nullable=False),
+    sa.Column('approved_on', sa.Date(), nullable=False),
+    sa.Column('last_reviewed_on', sa.Date(), nullable=True),
+    sa.Column('description', sa.Text(), nullable=False),
+    sa.Column('version', sa.Integer(), server_default='1', nullable=False),
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), server_default=sa.text('(CURRENT_TIMESTAMP)'), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), server_default=sa.text('(CURRENT_TIMESTAMP)'), nullable=False),
+    sa.ForeignKeyConstraint(['system_id'], ['systems.id'], name=op.f('fk_emergency_plans_system_id_systems'), ondelete='RESTRICT'),
+    sa.ForeignKeyConstraint(['unit_id'], ['units.id'], name=op.f('fk_emergency_plans_unit_id_units'), ondelete='RESTRICT'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_emergency_plans'))
+    )
+    with op.batch_alter_table('emergency_plans', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_emergency_plans_system_id'), ['system_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_emergency_plans_unit_id'), ['unit_id'], unique=False)
+
     op.create_table('host_systems',
     sa.Column('host_id', sa.Integer(), nullable=False),
     sa.Column('system_id', sa.Integer(), nullable=False),
@@ -336,6 +403,16 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('host_systems', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_host_systems_system_id'), ['system_id'], unique=False)
+
+    op.create_table('incident_systems',
+    sa.Column('incident_id', sa.Integer(), nullable=False),
+    sa.Column('system_id', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['incident_id'], ['incidents.id'], name=op.f('fk_incident_systems_incident_id_incidents'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['system_id'], ['systems.id'], name=op.f('fk_incident_systems_system_id_systems'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('incident_id', 'system_id', name=op.f('pk_incident_systems'))
+    )
+    with op.batch_alter_table('incident_systems', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_incident_systems_system_id'), ['system_id'], unique=False)
 
     op.create_table('migration_exemptions',
     sa.Column('system_id', sa.Integer(), nullable=False),
@@ -547,6 +624,24 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_risk_assessments_assessed_on'), ['assessed_on'], unique=False)
         batch_op.create_index(batch_op.f('ix_risk_assessments_system_id'), ['system_id'], unique=False)
 
+    op.create_table('drills',
+    sa.Column('plan_id', sa.Integer(), nullable=False),
+    sa.Column('drill_type', sa.Enum('tabletop', 'live', 'red_blue', name='drilltype', native_enum=False, length=32), nullable=False),
+    sa.Column('scenario', sa.String(length=300), nullable=False),
+    sa.Column('held_on', sa.Date(), nullable=False),
+    sa.Column('participants', sa.JSON(), nullable=False),
+    sa.Column('findings', sa.Text(), nullable=False),
+    sa.Column('version', sa.Integer(), server_default='1', nullable=False),
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), server_default=sa.text('(CURRENT_TIMESTAMP)'), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), server_default=sa.text('(CURRENT_TIMESTAMP)'), nullable=False),
+    sa.ForeignKeyConstraint(['plan_id'], ['emergency_plans.id'], name=op.f('fk_drills_plan_id_emergency_plans'), ondelete='RESTRICT'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_drills'))
+    )
+    with op.batch_alter_table('drills', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_drills_held_on'), ['held_on'], unique=False)
+        batch_op.create_index(batch_op.f('ix_drills_plan_id'), ['plan_id'], unique=False)
+
     op.create_table('migration_blockers',
     sa.Column('plan_id', sa.Integer(), nullable=False),
     sa.Column('description', sa.Text(), nullable=False),
@@ -625,11 +720,33 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_mlps_rectifications_status'), ['status'], unique=False)
         batch_op.create_index(batch_op.f('ix_mlps_rectifications_system_id'), ['system_id'], unique=False)
 
+    op.create_table('drill_actions',
+    sa.Column('drill_id', sa.Integer(), nullable=False),
+    sa.Column('action', sa.String(length=300), nullable=False),
+    sa.Column('owner', sa.String(length=100), nullable=False),
+    sa.Column('due_on', sa.Date(), nullable=False),
+    sa.Column('completed_on', sa.Date(), nullable=True),
+    sa.Column('version', sa.Integer(), server_default='1', nullable=False),
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), server_default=sa.text('(CURRENT_TIMESTAMP)'), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), server_default=sa.text('(CURRENT_TIMESTAMP)'), nullable=False),
+    sa.ForeignKeyConstraint(['drill_id'], ['drills.id'], name=op.f('fk_drill_actions_drill_id_drills'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_drill_actions'))
+    )
+    with op.batch_alter_table('drill_actions', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_drill_actions_drill_id'), ['drill_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_drill_actions_due_on'), ['due_on'], unique=False)
+
     # ### end Alembic commands ###
 
 
 def downgrade() -> None:
     # ### commands auto generated by Alembic - please adjust! ###
+    with op.batch_alter_table('drill_actions', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_drill_actions_due_on'))
+        batch_op.drop_index(batch_op.f('ix_drill_actions_drill_id'))
+
+    op.drop_table('drill_actions')
     with op.batch_alter_table('mlps_rectifications', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_mlps_rectifications_system_id'))
         batch_op.drop_index(batch_op.f('ix_mlps_rectifications_status'))
@@ -650,6 +767,11 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_migration_blockers_plan_id'))
 
     op.drop_table('migration_blockers')
+    with op.batch_alter_table('drills', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_drills_plan_id'))
+        batch_op.drop_index(batch_op.f('ix_drills_held_on'))
+
+    op.drop_table('drills')
     with op.batch_alter_table('risk_assessments', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_risk_assessments_system_id'))
         batch_op.drop_index(batch_op.f('ix_risk_assessments_assessed_on'))
@@ -699,10 +821,19 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_migration_exemptions_expires_on'))
 
     op.drop_table('migration_exemptions')
+    with op.batch_alter_table('incident_systems', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_incident_systems_system_id'))
+
+    op.drop_table('incident_systems')
     with op.batch_alter_table('host_systems', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_host_systems_system_id'))
 
     op.drop_table('host_systems')
+    with op.batch_alter_table('emergency_plans', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_emergency_plans_unit_id'))
+        batch_op.drop_index(batch_op.f('ix_emergency_plans_system_id'))
+
+    op.drop_table('emergency_plans')
     with op.batch_alter_table('crypto_plans', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_crypto_plans_system_id'))
 
@@ -731,6 +862,13 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_projects_implementing_unit_id'))
 
     op.drop_table('projects')
+    with op.batch_alter_table('incidents', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_incidents_unit_id'))
+        batch_op.drop_index(batch_op.f('ix_incidents_grade'))
+        batch_op.drop_index(batch_op.f('ix_incidents_detected_at'))
+        batch_op.drop_index(batch_op.f('ix_incidents_category'))
+
+    op.drop_table('incidents')
     with op.batch_alter_table('hosts', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_hosts_unit_id'))
         batch_op.drop_index(batch_op.f('ix_hosts_lifecycle'))
@@ -757,6 +895,11 @@ def downgrade() -> None:
 
     op.drop_table('products')
     op.drop_table('migration_waves')
+    with op.batch_alter_table('evidence_files', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_evidence_files_sha256'))
+        batch_op.drop_index('ix_evidence_files_object')
+
+    op.drop_table('evidence_files')
     op.drop_table('cloud_catalogue_versions')
     with op.batch_alter_table('changelog', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_changelog_time'))

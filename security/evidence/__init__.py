@@ -1,0 +1,1 @@
+"""Evidence files attached to ledger records, stored content-addressed outside the database."""
