@@ -12,6 +12,8 @@ API_PREFIX = "/api/v1"
 
 def create_app() -> FastAPI:
     import inventory.api
+    import security.findings.api
+    import security.findings.background
     import taizhang.auth.api
     import taizhang.core_api
     import taizhang.models
@@ -31,5 +33,7 @@ def create_app() -> FastAPI:
     api.include_router(taizhang.core_api.router)
     api.include_router(taizhang.auth.api.router)
     api.include_router(inventory.api.router)
+    api.include_router(security.findings.api.router)
     app.include_router(api)
+    security.findings.background.install(app)
     return app

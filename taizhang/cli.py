@@ -60,9 +60,11 @@ def serve(
 @app.command(help="载入示例县（襄汾县）的数据；可重复执行")
 def demo(as_json: bool = JsonOption) -> None:
     from inventory.demo import load_demo
+    from security.findings.demo import load_demo as load_findings_demo
 
     with boundary(actor="demo") as session:
         report = load_demo(session)
+        report["counts"].update(load_findings_demo(session))
     if as_json:
         print_json(report)
         return
@@ -83,10 +85,12 @@ def version() -> None:
 
 def _register() -> None:
     import inventory.cli
+    import security.findings.cli
     from taizhang.auth import cli as auth_cli
 
     inventory.cli.register(app)
     auth_cli.register(app)
+    security.findings.cli.register(app)
     try:
         from taizhang import cli_policy
     except ImportError:  # pragma: no cover - during development only

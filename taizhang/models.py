@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import inventory.models  # noqa: F401
+import security.findings.models
+import security.findings.triggers  # noqa: F401  (its session listeners queue re-evaluations)
 import taizhang.auth.models
 import taizhang.changelog  # noqa: F401
 from taizhang.db import Base

@@ -1,0 +1,1 @@
+"""Security domain: compliance rules and findings, waivers, rectification notices, security records."""
