@@ -7,11 +7,13 @@ up by their natural keys before being created.
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from inventory.models import Unit
+from inventory.choices import HostKind, ProjectKind
+from inventory.models import Host, Project, Unit
 from security.findings import rectification, waivers
 from security.findings.choices import FindingState, SubjectType
 from security.findings.engine import evaluate
@@ -22,8 +24,9 @@ DEMO_UNIT = "XF004"  # 教育科技局: the unit of the demo user unit_edu
 
 def load_demo(session: Session, *, today: dt.date | None = None) -> dict[str, int]:
     today = today or dt.date.today()
-    report = evaluate(session, today=today)
     unit_id = session.execute(select(Unit.id).where(Unit.code == DEMO_UNIT)).scalar_one()
+    _uncatalogued_workloads(session, unit_id)
+    report = evaluate(session, today=today)
     _demo_waiver(session, unit_id, today)
     _demo_notice(session, unit_id, today)
     live = session.execute(
@@ -35,6 +38,39 @@ def load_demo(session: Session, *, today: dt.date | None = None) -> dict[str, in
         "整改通知": len(session.execute(select(RectificationNotice.id)).all()),
         "规则执行错误": len(report.errors),
     }
+
+
+def _uncatalogued_workloads(session: Session, unit_id: int) -> None:
+    """What a county finds when it first checks its catalogue (第十条): a host serving no catalogued
+    system, and a project approved without naming the systems it builds."""
+    if session.execute(select(Host.id).where(Host.hostname == "xf-004-ftp-legacy")).first() is None:
+        session.add(
+            Host(
+                hostname="xf-004-ftp-legacy",
+                kind=HostKind.PHYSICAL,
+                ip_addresses=["10.20.9.15"],
+                os_name="CentOS Linux",
+                os_version="7.4.1708",
+                location="单位自建机房",
+                unit_id=unit_id,
+                systems=[],
+            )
+        )
+    name = "教育资源共享平台扩容项目（2025年）"
+    if session.execute(select(Project.id).where(Project.name == name)).first() is None:
+        session.add(
+            Project(
+                name=name,
+                implementing_unit_id=unit_id,
+                kind=ProjectKind.EXPANSION,
+                total_budget=Decimal("480000"),
+                yearly_budgets={"2025": "480000"},
+                contractor="临汾市信息产业有限公司",
+                approved_on=dt.date(2025, 4, 18),
+                systems=[],
+            )
+        )
+    session.flush()
 
 
 def _unit_findings(session: Session, unit_id: int, rule_id: str | None = None) -> list[Finding]:
