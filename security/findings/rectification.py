@@ -35,7 +35,12 @@ def notice_query(
 
 
 def get_notice(session: Session, notice_id: int, *, scope: Scope = ALL) -> RectificationNotice:
-    stmt = notice_query(scope).where(RectificationNotice.id == notice_id).options(*LOAD)
+    stmt = (
+        notice_query(scope)
+        .where(RectificationNotice.id == notice_id)
+        .options(*LOAD)
+        .execution_options(populate_existing=True)  # events just added must show
+    )
     notice = session.execute(stmt).scalar_one_or_none()
     if notice is None:
         raise NotFound(f"整改通知 {notice_id} 不存在")
