@@ -78,10 +78,6 @@ def key_of(rule_id: str, hit: Hit) -> Key:
     return (rule_id, hit.subject_type.value, hit.subject_id, hit.discriminator)
 
 
-def finding_key(finding: Finding) -> Key:
-    return (finding.rule_id, finding.subject_type.value, finding.subject_id, finding.discriminator)
-
-
 def run_rules(
     snap: LedgerSnapshot, rules: Sequence[Rule]
 ) -> tuple[dict[Key, tuple[Rule, Hit]], dict[str, str]]:
@@ -135,28 +131,55 @@ def _scope_clause(snap: LedgerSnapshot) -> Any:
     return or_(*clauses) if clauses else None
 
 
+_ROW_COLUMNS = (
+    Finding.id,
+    Finding.rule_id,
+    Finding.subject_type,
+    Finding.subject_id,
+    Finding.discriminator,
+    Finding.state,
+    Finding.waiver_id,
+    Finding.rule_title,
+    Finding.severity,
+    Finding.citation,
+    Finding.subject_name,
+    Finding.unit_id,
+    Finding.system_id,
+    Finding.message,
+    Finding.due_date,
+    Finding.facts,
+)
+
+
+def _row_key(row: Any) -> Key:
+    return (row.rule_id, row.subject_type.value, row.subject_id, row.discriminator)
+
+
 def _load_existing(
     session: Session, snap: LedgerSnapshot, hits: dict[Key, tuple[Rule, Hit]]
-) -> tuple[dict[Key, Finding], set[Key]]:
-    """Findings to reconcile, and the keys among them that this evaluation may resolve."""
-    existing: dict[Key, Finding] = {}
-    clause = _scope_clause(snap)
+) -> tuple[dict[Key, Any], set[Key]]:
+    """Stored findings (as plain rows) to reconcile, and the keys this evaluation may resolve.
+
+    Rows, not ORM objects: comparing is all most findings need; only the ones that change are
+    loaded as objects (so their changes reach the change log).
+    """
     if not snap.partial:
-        existing = {finding_key(f): f for f in session.execute(select(Finding)).scalars()}
+        existing = {_row_key(r): r for r in session.execute(select(*_ROW_COLUMNS))}
         return existing, set(existing)
+    clause = _scope_clause(snap)
+    existing = {}
     if clause is not None:
-        existing = {finding_key(f): f for f in session.execute(select(Finding).where(clause)).scalars()}
+        existing = {_row_key(r): r for r in session.execute(select(*_ROW_COLUMNS).where(clause))}
     resolvable = set(existing)
-    missing = [k for k in hits if k not in existing]
     by_type: dict[str, set[int]] = {}
-    for _rule_id, subject_type, subject_id, _disc in missing:
+    for _rule_id, subject_type, subject_id, _disc in (k for k in hits if k not in existing):
         by_type.setdefault(subject_type, set()).add(subject_id)
     for subject_type, ids in by_type.items():
-        stmt = select(Finding).where(
+        stmt = select(*_ROW_COLUMNS).where(
             Finding.subject_type == SubjectType(subject_type), _in_chunks(Finding.subject_id, ids)
         )
-        for finding in session.execute(stmt).scalars():
-            existing.setdefault(finding_key(finding), finding)
+        for row in session.execute(stmt):
+            existing.setdefault(_row_key(row), row)
     return existing, resolvable
 
 
@@ -237,7 +260,7 @@ def _reconcile(
     session: Session,
     report: EvaluationReport,
     hits: dict[Key, tuple[Rule, Hit]],
-    existing: dict[Key, Finding],
+    existing: dict[Key, Any],
     resolvable: set[Key],
     selected: Sequence[Rule],
     today: dt.date,
@@ -245,43 +268,33 @@ def _reconcile(
     now = utcnow()
     waivers = active_waivers(session, today)
     seen_ids: list[int] = []
+    changes: dict[int, tuple[dict[str, Any], int | None]] = {}
     for key, (rule, hit) in hits.items():
         waiver_id = waivers.get(key[:3])
         fields = _desired_fields(rule, hit)
-        finding = existing.get(key)
-        if finding is None:
-            state = FindingState.WAIVED if waiver_id is not None else FindingState.OPEN
-            session.add(
-                Finding(
-                    rule_id=rule.id,
-                    subject_type=hit.subject_type,
-                    subject_id=hit.subject_id,
-                    discriminator=hit.discriminator,
-                    state=state,
-                    waiver_id=waiver_id,
-                    first_seen=now,
-                    last_seen=now,
-                    **fields,
-                )
-            )
+        row = existing.get(key)
+        if row is None:
+            _create(session, rule, hit, fields, waiver_id, now)
             report.created += 1
             continue
-        outcome = _refresh(finding, fields, waiver_id, now)
-        setattr(report, outcome, getattr(report, outcome) + 1)
-        seen_ids.append(finding.id)
-        set_committed_value(finding, "last_seen", now)
-    evaluated = {rule.id for rule in selected} - set(report.errors)
-    registered = {rule.id for rule in all_rules()}
-    whole = not report.partial and registered <= {rule.id for rule in selected}
-    for key in resolvable - set(hits):
-        finding = existing[key]
-        if finding.state is FindingState.RESOLVED:
-            continue
-        # a whole-ledger run also resolves the findings of rules that no longer exist
-        if finding.rule_id in evaluated or (whole and finding.rule_id not in registered):
-            finding.state = FindingState.RESOLVED
-            finding.resolved_at = now
-            finding.waiver_id = None
+        seen_ids.append(row.id)
+        state = FindingState.WAIVED if waiver_id is not None else FindingState.OPEN
+        if (
+            row.state is state
+            and row.waiver_id == waiver_id
+            and all(getattr(row, n) == v for n, v in fields.items())
+        ):
+            report.unchanged += 1
+        else:
+            changes[row.id] = (fields, waiver_id)
+    to_resolve = _to_resolve(report, hits, existing, resolvable, selected)
+    for finding in _objects(session, [*changes, *to_resolve]):
+        if finding.id in changes:
+            outcome = _refresh(finding, *changes[finding.id], now)
+            setattr(report, outcome, getattr(report, outcome) + 1)
+            set_committed_value(finding, "last_seen", now)
+        else:
+            finding.state, finding.resolved_at, finding.waiver_id = FindingState.RESOLVED, now, None
             report.resolved += 1
     # last_seen moves in bulk, outside the change log; updated_at keeps meaning "last real change"
     for start in range(0, len(seen_ids), _CHUNK):
@@ -290,6 +303,54 @@ def _reconcile(
             update(Finding).where(Finding.id.in_(chunk)).values(last_seen=now, updated_at=Finding.updated_at)
         )
         session.execute(stmt.execution_options(synchronize_session=False))
+
+
+def _create(
+    session: Session, rule: Rule, hit: Hit, fields: dict[str, Any], waiver_id: int | None, now: dt.datetime
+) -> None:
+    session.add(
+        Finding(
+            rule_id=rule.id,
+            subject_type=hit.subject_type,
+            subject_id=hit.subject_id,
+            discriminator=hit.discriminator,
+            state=FindingState.WAIVED if waiver_id is not None else FindingState.OPEN,
+            waiver_id=waiver_id,
+            first_seen=now,
+            last_seen=now,
+            **fields,
+        )
+    )
+
+
+def _to_resolve(
+    report: EvaluationReport,
+    hits: dict[Key, tuple[Rule, Hit]],
+    existing: dict[Key, Any],
+    resolvable: set[Key],
+    selected: Sequence[Rule],
+) -> list[int]:
+    """Ids of live findings in scope that no rule hit any more (and whose rule ran cleanly)."""
+    evaluated = {rule.id for rule in selected} - set(report.errors)
+    registered = {rule.id for rule in all_rules()}
+    whole = not report.partial and registered <= {rule.id for rule in selected}
+    out = []
+    for key in resolvable - set(hits):
+        row = existing[key]
+        if row.state is FindingState.RESOLVED:
+            continue
+        # a whole-ledger run also resolves the findings of rules that no longer exist
+        if row.rule_id in evaluated or (whole and row.rule_id not in registered):
+            out.append(row.id)
+    return out
+
+
+def _objects(session: Session, ids: list[int]) -> list[Finding]:
+    out: list[Finding] = []
+    for start in range(0, len(ids), _CHUNK):
+        chunk = ids[start : start + _CHUNK]
+        out.extend(session.execute(select(Finding).where(Finding.id.in_(chunk))).scalars())
+    return out
 
 
 def severity_counts(rows: Iterable[tuple[Severity, int]]) -> dict[str, int]:
