@@ -34,7 +34,7 @@ class Finding(Tracked, VersionedMixin, IdMixin, TimestampMixin, Base):
         UniqueConstraint("rule_id", "subject_type", "subject_id", "discriminator", name="uq_findings_key"),
         Index("ix_findings_subject", "subject_type", "subject_id"),
     )
-    __changelog_exclude__ = frozenset({"last_seen"})
+    __changelog_exclude__ = frozenset({"last_seen", "fingerprint"})
 
     rule_id: Mapped[str] = mapped_column(String(64), index=True)
     rule_title: Mapped[str] = mapped_column(String(200))
@@ -49,6 +49,7 @@ class Finding(Tracked, VersionedMixin, IdMixin, TimestampMixin, Base):
     message: Mapped[str] = mapped_column(Text)
     due_date: Mapped[dt.date | None] = mapped_column(Date)
     facts: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    fingerprint: Mapped[str] = mapped_column(String(40), default="", doc="hash of the fields a rule sets")
     state: Mapped[FindingState] = mapped_column(EnumColumn(FindingState), index=True)
     first_seen: Mapped[dt.datetime] = mapped_column(default=utcnow)
     last_seen: Mapped[dt.datetime] = mapped_column(default=utcnow)

@@ -226,6 +226,14 @@ class LedgerSnapshot:
 
     # --- helpers for rules ----------------------------------------------------------------
 
+    def deadline(self, key: str, start: dt.date) -> dt.date:
+        """``policy.deadline(key, start)`` on the snapshot's calendar, memoised per (key, start)."""
+        memo = self._tables.setdefault("deadlines", {})
+        found = memo.get((key, start))
+        if found is None:
+            found = memo[(key, start)] = self.policy.deadline(key, start, calendar=self.calendar)
+        return found
+
     def unit_name(self, unit_id: int | None) -> str:
         row = self.units.get(unit_id) if unit_id is not None else None
         return row.name if row is not None else ""

@@ -55,7 +55,7 @@ def contract_filing_late(snap: LedgerSnapshot) -> Iterator[Hit]:
         signed, filed = project.contract_signed_on, project.contract_filed_on
         if signed is None:
             continue
-        due = snap.policy.deadline(key, signed, calendar=snap.calendar)
+        due = snap.deadline(key, signed)
         facts = _filing_facts(snap, key, signed, due, filed)
         if filed is None and snap.today > due:
             message = f"项目“{project.name}”合同于 {signed} 签订，应于 {due} 前报主管部门备案，至今未备案"
@@ -111,7 +111,7 @@ def acceptance_report_late(snap: LedgerSnapshot) -> Iterator[Hit]:
         accepted, filed = project.accepted_on, project.acceptance_report_filed_on
         if accepted is None:
             continue
-        due = snap.policy.deadline(key, accepted, calendar=snap.calendar)
+        due = snap.deadline(key, accepted)
         facts = _filing_facts(snap, key, accepted, due, filed)
         if filed is None and snap.today > due:
             message = (

@@ -262,6 +262,7 @@ def upgrade() -> None:
     sa.Column('message', sa.Text(), nullable=False),
     sa.Column('due_date', sa.Date(), nullable=True),
     sa.Column('facts', sa.JSON(), nullable=False),
+    sa.Column('fingerprint', sa.String(length=40), nullable=False),
     sa.Column('state', sa.Enum('open', 'waived', 'resolved', name='findingstate', native_enum=False, length=32), nullable=False),
     sa.Column('first_seen', sa.DateTime(timezone=True), nullable=False),
     sa.Column('last_seen', sa.DateTime(timezone=True), nullable=False),

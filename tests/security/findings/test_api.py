@@ -100,6 +100,11 @@ def test_assign_and_comment(client: TestClient, ledger: Any, session: Any, make_
     assert c.status_code == 201 and c.json()["author"] == "root_admin"
     assert client.get(f"{API}/findings/{finding['id']}").json()["comments"][0]["body"] == "已通知单位整改"
     assert client.post(f"{API}/findings/{finding['id']}/comments", json={"body": ""}).status_code == 422
+    from taizhang.changelog import ChangeLogEntry
+
+    logged = session.query(ChangeLogEntry.object_type, ChangeLogEntry.actor, ChangeLogEntry.action).all()
+    assert ("security.findingcomment", "root_admin", "create") in logged
+    assert ("security.finding", "root_admin", "update") in logged
 
 
 def test_waivers_through_the_api(client: TestClient, ledger: Any, session: Any, make_user: Any) -> None:

@@ -14,6 +14,7 @@ from security.findings.choices import FindingState
 from security.findings.models import Finding, FindingEvaluationRequest
 from security.findings.triggers import process_pending
 from taizhang import db as tzdb
+from taizhang.changelog import ChangeLogEntry
 
 
 def _queued(session: Any) -> list[int | None]:
@@ -80,3 +81,7 @@ def test_pump_evaluates_after_an_api_write_without_blocking_it(
             time.sleep(0.1)
     assert ("art11.data_not_shared", FindingState.OPEN) in [tuple(s) for s in states]
     assert _queued(session) == []
+    actors = session.execute(
+        select(ChangeLogEntry.actor).where(ChangeLogEntry.object_type == "security.finding")
+    ).scalars()
+    assert set(actors) == {"system:findings"}  # the background job's writes are logged as its own
