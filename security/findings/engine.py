@@ -179,8 +179,6 @@ def _load_existing(
 
 
 def _desired_fields(rule: Rule, hit: Hit) -> dict[str, Any]:
-    from taizhang.changelog import to_jsonable
-
     fields = {
         "rule_title": rule.title,
         "severity": hit.severity or rule.severity,
@@ -190,7 +188,7 @@ def _desired_fields(rule: Rule, hit: Hit) -> dict[str, Any]:
         "system_id": hit.system_id,
         "message": hit.message,
         "due_date": hit.due_date,
-        "facts": to_jsonable(hit.facts),
+        "facts": hit.facts,  # made JSON-ready only when written (see _stored)
     }
     # enums are str subclasses and dates print as ISO: default=str is the canonical form of both
     canonical = json.dumps(fields, ensure_ascii=False, sort_keys=True, separators=(",", ":"), default=str)
@@ -198,10 +196,16 @@ def _desired_fields(rule: Rule, hit: Hit) -> dict[str, Any]:
     return fields
 
 
+def _stored(fields: dict[str, Any]) -> dict[str, Any]:
+    from taizhang.changelog import to_jsonable
+
+    return {**fields, "facts": to_jsonable(fields["facts"])}
+
+
 def _refresh(finding: Finding, fields: dict[str, Any], waiver_id: int | None, now: dt.datetime) -> str:
     """Bring ``finding`` in line with a hit; returns "reopened", "updated" or "unchanged"."""
     outcome = "unchanged"
-    for name, value in fields.items():
+    for name, value in _stored(fields).items():
         if getattr(finding, name) != value:
             setattr(finding, name, value)
             outcome = "updated"
@@ -321,7 +325,7 @@ def _create(
             waiver_id=waiver_id,
             first_seen=now,
             last_seen=now,
-            **fields,
+            **_stored(fields),
         )
     )
 
