@@ -84,6 +84,8 @@ def check(
         rows = _rows(session, unit_id=unit_id, system_id=system, state=None)
     if as_json:
         print_json({"report": report.as_dict(), "findings": rows})
+        if report.errors:
+            raise typer.Exit(1)
         return
     print_table(rows, _FINDING_COLUMNS)
     typer.echo(
@@ -92,7 +94,9 @@ def check(
         f"显示 {len(rows)} 项"
     )
     for rule_id, error in report.errors.items():
-        typer.echo(f"规则 {rule_id} 未能执行：{error}", err=True)
+        typer.echo(f"规则 {rule_id} 未能执行（其已有问题保持不变）：{error}", err=True)
+    if report.errors:
+        raise typer.Exit(1)
 
 
 @rules_app.command("list", help="列出全部合规规则及其依据")
@@ -157,6 +161,6 @@ def worker(
 
 
 def register(root: typer.Typer) -> None:
-    root.command("check", help="检查台账合规情况（第九至三十七条），登记问题")(check)
+    root.command("check", help="按管理办法及国家规定逐条检查台账，登记并显示问题")(check)
     root.add_typer(rules_app, name="rules")
     root.add_typer(findings_app, name="findings")

@@ -42,6 +42,13 @@ def test_check_rules_and_export(ledger: Any, session: Any, tmp_path: Path) -> No
     assert "不存在" in runner.invoke(app, ["check", "--unit", "NOPE"]).output
     assert runner.invoke(app, ["check", "--date", "2026-13-01"]).exit_code == 2
 
+    ledger.project(unit, [], contract_signed_on=dt.date(2031, 3, 3))  # a year the calendar lacks
+    session.commit()
+    refused = runner.invoke(app, ["check", "--date", "2031-06-01"])
+    assert (
+        refused.exit_code == 1 and "2031" in refused.output and "art18.contract_filing_late" in refused.output
+    )
+
     out = tmp_path / "findings.csv"
     exported = runner.invoke(app, ["findings", "export", "-o", str(out)])
     assert exported.exit_code == 0, exported.output
