@@ -490,6 +490,8 @@ def load_inventory(session: Session) -> dict[str, int]:
     counts["主机"] = _load_hosts(session, rng, systems)
     counts["项目"] = _load_projects(session, rng, units, systems)
     counts["信息资源"] = _load_resources(session, rng, systems)
+    edu = next(u for u in units if u.code == "XF004")
+    _uncatalogued_workloads(session, edu.id)
     return counts
 
 
@@ -523,3 +525,36 @@ def load_demo_users(session: Session) -> list[dict[str, str]]:
             )
         out.append({"username": username, "password": DEMO_PASSWORD, "role": role.label})
     return out
+
+
+def _uncatalogued_workloads(session: Session, unit_id: int) -> None:
+    """What a county finds when it first checks its catalogue (第十条): a host serving no catalogued
+    system, and a project approved without naming the systems it builds."""
+    if session.execute(select(Host.id).where(Host.hostname == "xf-004-ftp-legacy")).first() is None:
+        session.add(
+            Host(
+                hostname="xf-004-ftp-legacy",
+                kind=HostKind.PHYSICAL,
+                ip_addresses=["10.20.9.15"],
+                os_name="CentOS Linux",
+                os_version="7.4.1708",
+                location="单位自建机房",
+                unit_id=unit_id,
+                systems=[],
+            )
+        )
+    name = "教育资源共享平台扩容项目（2025年）"
+    if session.execute(select(Project.id).where(Project.name == name)).first() is None:
+        session.add(
+            Project(
+                name=name,
+                implementing_unit_id=unit_id,
+                kind=ProjectKind.EXPANSION,
+                total_budget=Decimal("480000"),
+                yearly_budgets={"2025": "480000"},
+                contractor="临汾市信息产业有限公司",
+                approved_on=dt.date(2025, 4, 18),
+                systems=[],
+            )
+        )
+    session.flush()

@@ -15,6 +15,8 @@ def create_app() -> FastAPI:
     import inventory.api
     import migration.api
     import security.evidence.api
+    import security.findings.api
+    import security.findings.background
     import security.grading.api
     import security.response.api
     import security.supply.api
@@ -42,6 +44,8 @@ def create_app() -> FastAPI:
     api.include_router(security.response.api.router)
     api.include_router(security.supply.api.router)
     api.include_router(security.evidence.api.router)
+    api.include_router(security.findings.api.router)
     app.include_router(api)
     app.include_router(exporters.prometheus.api.router)
+    security.findings.background.install(app)
     return app

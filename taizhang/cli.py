@@ -75,6 +75,7 @@ def demo(as_json: bool = JsonOption) -> None:
     from inventory.demo import load_demo
     from migration.demo import load_demo as load_migration_demo
     from security.evidence import demo as evidence_demo
+    from security.findings.demo import load_demo as load_findings_demo
     from security.grading.demo import load_demo as load_security_grading_demo
     from security.response import demo as response_demo
     from security.supply import demo as supply_demo
@@ -85,6 +86,7 @@ def demo(as_json: bool = JsonOption) -> None:
         report["counts"].update(load_security_grading_demo(session))
         for load_part in (response_demo.load_demo, supply_demo.load_demo, evidence_demo.load_demo):
             report["counts"].update(load_part(session))
+        report["counts"].update(load_findings_demo(session))
     if as_json:
         print_json(report)
         return
@@ -140,6 +142,7 @@ def _register() -> None:
     import inventory.cli
     import migration.cli
     import security.evidence.cli
+    import security.findings.cli
     import security.grading.cli
     import security.response.cli
     import security.supply.cli
@@ -153,6 +156,7 @@ def _register() -> None:
     security.supply.cli.register(app)
     security.evidence.cli.register(app)
     auth_cli.register(app)
+    security.findings.cli.register(app)
     app.add_typer(cli_policy.policy_app, name="policy")
     app.add_typer(cli_policy.workdays_app, name="workdays")
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 import inventory.models  # noqa: F401
 import migration.models  # noqa: F401
 import security.evidence.models
+import security.findings.models
+import security.findings.triggers
 import security.grading.models
 import security.response.models  # noqa: F401
 import taizhang.auth.models

@@ -73,6 +73,13 @@ def upgrade() -> None:
         batch_op.create_index('ix_evidence_files_object', ['object_type', 'object_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_evidence_files_sha256'), ['sha256'], unique=False)
 
+    op.create_table('finding_evaluation_requests',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('system_id', sa.Integer(), nullable=True),
+    sa.Column('requested_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('reason', sa.String(length=100), nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_finding_evaluation_requests'))
+    )
     op.create_table('migration_waves',
     sa.Column('name', sa.String(length=100), nullable=False),
     sa.Column('target_date', sa.Date(), nullable=False),
@@ -308,6 +315,28 @@ def upgrade() -> None:
     sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_user_units_user_id_users'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('user_id', 'unit_id', name=op.f('pk_user_units'))
     )
+    op.create_table('waivers',
+    sa.Column('rule_id', sa.String(length=64), nullable=False),
+    sa.Column('subject_type', sa.Enum('unit', 'system', 'host', 'network_attachment', 'product_usage', 'project', 'resource', name='subjecttype', native_enum=False, length=32), nullable=False),
+    sa.Column('subject_id', sa.Integer(), nullable=False),
+    sa.Column('unit_id', sa.Integer(), nullable=True),
+    sa.Column('reason', sa.Text(), nullable=False),
+    sa.Column('approver', sa.String(length=100), nullable=False),
+    sa.Column('approval_reference', sa.String(length=100), nullable=False),
+    sa.Column('expires_on', sa.Date(), nullable=False),
+    sa.Column('created_by', sa.String(length=150), nullable=False),
+    sa.Column('version', sa.Integer(), server_default='1', nullable=False),
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), server_default=sa.text('(CURRENT_TIMESTAMP)'), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), server_default=sa.text('(CURRENT_TIMESTAMP)'), nullable=False),
+    sa.ForeignKeyConstraint(['unit_id'], ['units.id'], name=op.f('fk_waivers_unit_id_units'), ondelete='SET NULL'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_waivers'))
+    )
+    with op.batch_alter_table('waivers', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_waivers_expires_on'), ['expires_on'], unique=False)
+        batch_op.create_index('ix_waivers_scope', ['rule_id', 'subject_type', 'subject_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_waivers_unit_id'), ['unit_id'], unique=False)
+
     op.create_table('cloud_subscriptions',
     sa.Column('system_id', sa.Integer(), nullable=False),
     sa.Column('item_id', sa.Integer(), nullable=False),
@@ -393,6 +422,46 @@ def upgrade() -> None:
     with op.batch_alter_table('emergency_plans', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_emergency_plans_system_id'), ['system_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_emergency_plans_unit_id'), ['unit_id'], unique=False)
+
+    op.create_table('findings',
+    sa.Column('rule_id', sa.String(length=64), nullable=False),
+    sa.Column('rule_title', sa.String(length=200), nullable=False),
+    sa.Column('severity', sa.Enum('high', 'medium', 'low', name='severity', native_enum=False, length=32), nullable=False),
+    sa.Column('citation', sa.String(length=300), nullable=False),
+    sa.Column('subject_type', sa.Enum('unit', 'system', 'host', 'network_attachment', 'product_usage', 'project', 'resource', name='subjecttype', native_enum=False, length=32), nullable=False),
+    sa.Column('subject_id', sa.Integer(), nullable=False),
+    sa.Column('subject_name', sa.String(length=300), nullable=False),
+    sa.Column('discriminator', sa.String(length=100), nullable=False),
+    sa.Column('unit_id', sa.Integer(), nullable=True),
+    sa.Column('system_id', sa.Integer(), nullable=True),
+    sa.Column('message', sa.Text(), nullable=False),
+    sa.Column('due_date', sa.Date(), nullable=True),
+    sa.Column('facts', sa.JSON(), nullable=False),
+    sa.Column('fingerprint', sa.String(length=40), nullable=False),
+    sa.Column('state', sa.Enum('open', 'waived', 'resolved', name='findingstate', native_enum=False, length=32), nullable=False),
+    sa.Column('first_seen', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('last_seen', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('resolved_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('reopened_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('waiver_id', sa.Integer(), nullable=True),
+    sa.Column('assignee_id', sa.Integer(), nullable=True),
+    sa.Column('version', sa.Integer(), server_default='1', nullable=False),
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), server_default=sa.text('(CURRENT_TIMESTAMP)'), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), server_default=sa.text('(CURRENT_TIMESTAMP)'), nullable=False),
+    sa.ForeignKeyConstraint(['assignee_id'], ['users.id'], name=op.f('fk_findings_assignee_id_users'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['unit_id'], ['units.id'], name=op.f('fk_findings_unit_id_units'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['waiver_id'], ['waivers.id'], name=op.f('fk_findings_waiver_id_waivers'), ondelete='SET NULL'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_findings')),
+    sa.UniqueConstraint('rule_id', 'subject_type', 'subject_id', 'discriminator', name='uq_findings_key')
+    )
+    with op.batch_alter_table('findings', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_findings_rule_id'), ['rule_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_findings_severity'), ['severity'], unique=False)
+        batch_op.create_index(batch_op.f('ix_findings_state'), ['state'], unique=False)
+        batch_op.create_index('ix_findings_subject', ['subject_type', 'subject_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_findings_system_id'), ['system_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_findings_unit_id'), ['unit_id'], unique=False)
 
     op.create_table('host_systems',
     sa.Column('host_id', sa.Integer(), nullable=False),
@@ -575,6 +644,31 @@ def upgrade() -> None:
     with op.batch_alter_table('project_systems', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_project_systems_system_id'), ['system_id'], unique=False)
 
+    op.create_table('rectification_notices',
+    sa.Column('number', sa.String(length=100), nullable=False),
+    sa.Column('unit_id', sa.Integer(), nullable=False),
+    sa.Column('project_id', sa.Integer(), nullable=True),
+    sa.Column('title', sa.String(length=200), nullable=False),
+    sa.Column('requirements', sa.Text(), nullable=False),
+    sa.Column('issued_on', sa.Date(), nullable=False),
+    sa.Column('deadline', sa.Date(), nullable=False),
+    sa.Column('state', sa.Enum('issued', 'rectifying', 'rectified', 'overdue', 'funds_suspended', 'terminated', name='rectificationstate', native_enum=False, length=32), nullable=False),
+    sa.Column('issued_by', sa.String(length=150), nullable=False),
+    sa.Column('version', sa.Integer(), server_default='1', nullable=False),
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), server_default=sa.text('(CURRENT_TIMESTAMP)'), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), server_default=sa.text('(CURRENT_TIMESTAMP)'), nullable=False),
+    sa.ForeignKeyConstraint(['project_id'], ['projects.id'], name=op.f('fk_rectification_notices_project_id_projects'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['unit_id'], ['units.id'], name=op.f('fk_rectification_notices_unit_id_units'), ondelete='RESTRICT'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_rectification_notices')),
+    sa.UniqueConstraint('number', name=op.f('uq_rectification_notices_number'))
+    )
+    with op.batch_alter_table('rectification_notices', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_rectification_notices_deadline'), ['deadline'], unique=False)
+        batch_op.create_index(batch_op.f('ix_rectification_notices_project_id'), ['project_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_rectification_notices_state'), ['state'], unique=False)
+        batch_op.create_index(batch_op.f('ix_rectification_notices_unit_id'), ['unit_id'], unique=False)
+
     op.create_table('resources',
     sa.Column('system_id', sa.Integer(), nullable=False),
     sa.Column('name', sa.String(length=200), nullable=False),
@@ -641,6 +735,20 @@ def upgrade() -> None:
     with op.batch_alter_table('drills', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_drills_held_on'), ['held_on'], unique=False)
         batch_op.create_index(batch_op.f('ix_drills_plan_id'), ['plan_id'], unique=False)
+
+    op.create_table('finding_comments',
+    sa.Column('finding_id', sa.Integer(), nullable=False),
+    sa.Column('author', sa.String(length=150), nullable=False),
+    sa.Column('body', sa.Text(), nullable=False),
+    sa.Column('version', sa.Integer(), server_default='1', nullable=False),
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), server_default=sa.text('(CURRENT_TIMESTAMP)'), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), server_default=sa.text('(CURRENT_TIMESTAMP)'), nullable=False),
+    sa.ForeignKeyConstraint(['finding_id'], ['findings.id'], name=op.f('fk_finding_comments_finding_id_findings'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_finding_comments'))
+    )
+    with op.batch_alter_table('finding_comments', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_finding_comments_finding_id'), ['finding_id'], unique=False)
 
     op.create_table('migration_blockers',
     sa.Column('plan_id', sa.Integer(), nullable=False),
@@ -720,6 +828,30 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_mlps_rectifications_status'), ['status'], unique=False)
         batch_op.create_index(batch_op.f('ix_mlps_rectifications_system_id'), ['system_id'], unique=False)
 
+    op.create_table('rectification_events',
+    sa.Column('notice_id', sa.Integer(), nullable=False),
+    sa.Column('from_state', sa.Enum('issued', 'rectifying', 'rectified', 'overdue', 'funds_suspended', 'terminated', name='rectificationstate', native_enum=False, length=32), nullable=True),
+    sa.Column('to_state', sa.Enum('issued', 'rectifying', 'rectified', 'overdue', 'funds_suspended', 'terminated', name='rectificationstate', native_enum=False, length=32), nullable=False),
+    sa.Column('at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('actor', sa.String(length=150), nullable=False),
+    sa.Column('comment', sa.Text(), nullable=False),
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['notice_id'], ['rectification_notices.id'], name=op.f('fk_rectification_events_notice_id_rectification_notices'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_rectification_events'))
+    )
+    with op.batch_alter_table('rectification_events', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_rectification_events_notice_id'), ['notice_id'], unique=False)
+
+    op.create_table('rectification_findings',
+    sa.Column('notice_id', sa.Integer(), nullable=False),
+    sa.Column('finding_id', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['finding_id'], ['findings.id'], name=op.f('fk_rectification_findings_finding_id_findings'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['notice_id'], ['rectification_notices.id'], name=op.f('fk_rectification_findings_notice_id_rectification_notices'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('notice_id', 'finding_id', name=op.f('pk_rectification_findings'))
+    )
+    with op.batch_alter_table('rectification_findings', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_rectification_findings_finding_id'), ['finding_id'], unique=False)
+
     op.create_table('drill_actions',
     sa.Column('drill_id', sa.Integer(), nullable=False),
     sa.Column('action', sa.String(length=300), nullable=False),
@@ -747,6 +879,14 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_drill_actions_drill_id'))
 
     op.drop_table('drill_actions')
+    with op.batch_alter_table('rectification_findings', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_rectification_findings_finding_id'))
+
+    op.drop_table('rectification_findings')
+    with op.batch_alter_table('rectification_events', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_rectification_events_notice_id'))
+
+    op.drop_table('rectification_events')
     with op.batch_alter_table('mlps_rectifications', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_mlps_rectifications_system_id'))
         batch_op.drop_index(batch_op.f('ix_mlps_rectifications_status'))
@@ -767,6 +907,10 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_migration_blockers_plan_id'))
 
     op.drop_table('migration_blockers')
+    with op.batch_alter_table('finding_comments', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_finding_comments_finding_id'))
+
+    op.drop_table('finding_comments')
     with op.batch_alter_table('drills', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_drills_plan_id'))
         batch_op.drop_index(batch_op.f('ix_drills_held_on'))
@@ -782,6 +926,13 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_resources_owner_unit_id'))
 
     op.drop_table('resources')
+    with op.batch_alter_table('rectification_notices', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_rectification_notices_unit_id'))
+        batch_op.drop_index(batch_op.f('ix_rectification_notices_state'))
+        batch_op.drop_index(batch_op.f('ix_rectification_notices_project_id'))
+        batch_op.drop_index(batch_op.f('ix_rectification_notices_deadline'))
+
+    op.drop_table('rectification_notices')
     with op.batch_alter_table('project_systems', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_project_systems_system_id'))
 
@@ -829,6 +980,15 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_host_systems_system_id'))
 
     op.drop_table('host_systems')
+    with op.batch_alter_table('findings', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_findings_unit_id'))
+        batch_op.drop_index(batch_op.f('ix_findings_system_id'))
+        batch_op.drop_index('ix_findings_subject')
+        batch_op.drop_index(batch_op.f('ix_findings_state'))
+        batch_op.drop_index(batch_op.f('ix_findings_severity'))
+        batch_op.drop_index(batch_op.f('ix_findings_rule_id'))
+
+    op.drop_table('findings')
     with op.batch_alter_table('emergency_plans', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_emergency_plans_unit_id'))
         batch_op.drop_index(batch_op.f('ix_emergency_plans_system_id'))
@@ -848,6 +1008,12 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_cloud_subscriptions_item_id'))
 
     op.drop_table('cloud_subscriptions')
+    with op.batch_alter_table('waivers', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_waivers_unit_id'))
+        batch_op.drop_index('ix_waivers_scope')
+        batch_op.drop_index(batch_op.f('ix_waivers_expires_on'))
+
+    op.drop_table('waivers')
     op.drop_table('user_units')
     with op.batch_alter_table('systems', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_systems_owner_unit_id'))
@@ -895,6 +1061,7 @@ def downgrade() -> None:
 
     op.drop_table('products')
     op.drop_table('migration_waves')
+    op.drop_table('finding_evaluation_requests')
     with op.batch_alter_table('evidence_files', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_evidence_files_sha256'))
         batch_op.drop_index('ix_evidence_files_object')

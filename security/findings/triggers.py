@@ -1,0 +1,151 @@
+"""Re-evaluation after writes that matter, without blocking the writer.
+
+1. A session listener notes, at each flush, which systems the written rows concern (``WATCHED``
+   maps a model to a function giving those system ids, or ``None`` for "the whole ledger").
+2. Just before the writer commits, the noted systems become ``FindingEvaluationRequest`` rows in
+   the same transaction: a rolled-back write asks for nothing.
+3. After the commit the in-process pump (``security.findings.background``) is nudged; it claims
+   the pending requests, evaluates only those systems (or everything, if a request says so) and
+   commits, off the request thread. ``taizhang findings worker`` and ``taizhang check`` consume the
+   same queue, so a deployment without the pump loses nothing.
+
+Deletions always ask for a whole-ledger evaluation: the deleted row's links are gone, and a
+finding about it must still be resolved. To make a new table trigger re-evaluation, add its model
+to ``WATCHED`` (``watch(Model, systems_of)``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from sqlalchemy import delete, event, inspect, select
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.base import NO_VALUE
+
+from inventory.models import Host, NetworkAttachment, Product, ProductUsage, Project, Resource, System
+from security.findings.models import FindingEvaluationRequest
+
+WHOLE = None
+_INFO_KEY = "findings_dirty_systems"
+_NOTIFY_KEY = "findings_requested"
+
+SystemsOf = Callable[[Any], set[int] | None]
+WATCHED: dict[type, SystemsOf] = {}
+
+
+def watch(model: type, systems_of: SystemsOf) -> None:
+    WATCHED[model] = systems_of
+
+
+def _column_values(obj: Any, name: str) -> set[int] | None:
+    history = inspect(obj).attrs[name].history
+    values = {v for v in (*history.added, *history.unchanged, *history.deleted) if v is not None}
+    return values or None
+
+
+def _linked_systems(obj: Any) -> set[int] | None:
+    """System ids of a ``systems`` collection, if loaded and non-empty (else: the whole ledger)."""
+    attr = inspect(obj).attrs.systems
+    if attr.loaded_value is NO_VALUE:
+        return WHOLE
+    history = attr.history
+    ids = {s.id for s in (*history.added, *history.unchanged, *history.deleted) if s.id is not None}
+    return ids or WHOLE
+
+
+watch(System, lambda obj: {obj.id})
+watch(Host, _linked_systems)
+watch(Project, _linked_systems)
+watch(NetworkAttachment, lambda obj: _column_values(obj, "system_id"))
+watch(ProductUsage, lambda obj: _column_values(obj, "system_id"))
+watch(Resource, lambda obj: _column_values(obj, "system_id"))
+watch(Product, lambda obj: WHOLE)  # used by many systems: cheaper to re-run everything once
+
+
+def _note(session: Session, systems: set[int] | None) -> None:
+    pending: dict[str, Any] = session.info.setdefault(_INFO_KEY, {"whole": False, "ids": set()})
+    if systems is None:
+        pending["whole"] = True
+    else:
+        pending["ids"].update(systems)
+
+
+@event.listens_for(Session, "after_flush")
+def _collect(session: Session, _ctx: Any) -> None:
+    for obj in session.deleted:
+        if type(obj) in WATCHED:
+            _note(session, WHOLE)
+    for obj in (*session.new, *session.dirty):
+        systems_of = WATCHED.get(type(obj))
+        if systems_of is None:
+            continue
+        if obj in session.dirty and not session.is_modified(obj, include_collections=True):
+            continue
+        _note(session, systems_of(obj))
+
+
+def request_evaluation(session: Session, system_ids: Iterable[int] | None = None) -> None:
+    """Ask for a re-evaluation of some systems (None: the whole ledger) when ``session`` commits."""
+    _note(session, None if system_ids is None else set(system_ids))
+
+
+@event.listens_for(Session, "before_commit")
+def _enqueue(session: Session) -> None:
+    pending = session.info.pop(_INFO_KEY, None)
+    if not pending or (not pending["whole"] and not pending["ids"]):
+        return
+    if pending["whole"]:
+        session.add(FindingEvaluationRequest(system_id=None, reason="whole"))
+    else:
+        session.add_all(FindingEvaluationRequest(system_id=i, reason="write") for i in sorted(pending["ids"]))
+    session.info[_NOTIFY_KEY] = True
+
+
+@event.listens_for(Session, "after_commit")
+def _nudge(session: Session) -> None:
+    if session.info.pop(_NOTIFY_KEY, False):
+        from security.findings import background
+
+        background.notify()
+
+
+@event.listens_for(Session, "after_rollback")
+def _forget(session: Session) -> None:
+    session.info.pop(_INFO_KEY, None)
+    session.info.pop(_NOTIFY_KEY, None)
+
+
+def claim_pending(session: Session) -> tuple[bool, set[int], int]:
+    """Take the queued requests (skipping rows another worker holds); returns (whole, system ids, n).
+
+    The rows are deleted in the caller's transaction: if the evaluation fails and rolls back, the
+    requests come back for the next attempt.
+    """
+    stmt = select(FindingEvaluationRequest.id, FindingEvaluationRequest.system_id).order_by(
+        FindingEvaluationRequest.id
+    )
+    if session.get_bind().dialect.name == "postgresql":
+        stmt = stmt.with_for_update(skip_locked=True)
+    rows = list(session.execute(stmt))
+    if not rows:
+        return False, set(), 0
+    ids = [r.id for r in rows]
+    for start in range(0, len(ids), 900):
+        session.execute(
+            delete(FindingEvaluationRequest).where(FindingEvaluationRequest.id.in_(ids[start : start + 900]))
+        )
+    whole = any(r.system_id is None for r in rows)
+    return whole, {r.system_id for r in rows if r.system_id is not None}, len(rows)
+
+
+def process_pending(session: Session, *, today: dt.date | None = None) -> dict[str, Any] | None:
+    """Evaluate what the queue asks for (flush only; the caller commits). None when the queue is empty."""
+    from security.findings.engine import evaluate
+
+    whole, system_ids, count = claim_pending(session)
+    if not count:
+        return None
+    report = evaluate(session, today=today, system_ids=None if whole else system_ids)
+    return {"requests": count, **report.as_dict()}

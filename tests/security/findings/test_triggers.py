@@ -1,0 +1,87 @@
+"""Writes that matter queue a re-evaluation; the queue is consumed off the request path."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from fastapi.testclient import TestClient
+from sqlalchemy import select
+
+from inventory.choices import DataSharing
+from security.findings import background
+from security.findings.choices import FindingState
+from security.findings.models import Finding, FindingEvaluationRequest
+from security.findings.triggers import process_pending
+from taizhang import db as tzdb
+from taizhang.changelog import ChangeLogEntry
+
+
+def _queued(session: Any) -> list[int | None]:
+    session.expire_all()
+    rows = session.execute(select(FindingEvaluationRequest.system_id).order_by(FindingEvaluationRequest.id))
+    return [r.system_id for r in rows]
+
+
+def test_committed_writes_queue_their_systems_and_rollbacks_queue_nothing(ledger: Any, session: Any) -> None:
+    unit = ledger.unit()
+    system = ledger.system(unit)
+    session.commit()
+    assert _queued(session) == [system.id]
+    process_pending(session)
+    session.commit()
+    assert _queued(session) == []
+
+    system.data_sharing = DataSharing.NOT_SHARING
+    session.flush()
+    session.rollback()
+    assert _queued(session) == []
+
+    ledger.host([])  # a host serving no system can only be judged by a whole-ledger run
+    session.commit()
+    assert _queued(session) == [None]
+
+
+def test_process_pending_evaluates_the_queued_systems(ledger: Any, session: Any) -> None:
+    unit = ledger.unit()
+    system = ledger.system(unit, data_sharing=DataSharing.NOT_SHARING)
+    session.commit()
+    result = process_pending(session)
+    session.commit()
+    assert result is not None and result["partial"] and result["system_ids"] == [system.id]
+    assert result["created"] == 1
+    assert process_pending(session) is None
+
+
+def test_pump_evaluates_after_an_api_write_without_blocking_it(
+    app: Any, make_user: Any, monkeypatch: Any, session: Any
+) -> None:
+    monkeypatch.setattr(background, "DEBOUNCE_SECONDS", 0.0)
+    with TestClient(app) as client:
+        client.headers.update(make_user("pump_admin", "admin"))
+        unit = client.post(
+            "/api/v1/inventory/units", json={"code": "P1", "name": "泵测试单位", "kind": "county_department"}
+        )
+        assert unit.status_code == 201, unit.text
+        body = {
+            "catalogue_number": "P-1",
+            "name": "不共享数据的系统",
+            "owner_unit_id": unit.json()["id"],
+            "lifecycle": "running",
+            "data_sharing": "not_sharing",
+        }
+        assert client.post("/api/v1/inventory/systems", json=body).status_code == 201
+        deadline = time.monotonic() + 20
+        states: list[Any] = []
+        while time.monotonic() < deadline:
+            with tzdb.session_scope() as check:
+                states = list(check.execute(select(Finding.rule_id, Finding.state)).all())
+            if states:
+                break
+            time.sleep(0.1)
+    assert ("art11.data_not_shared", FindingState.OPEN) in [tuple(s) for s in states]
+    assert _queued(session) == []
+    actors = session.execute(
+        select(ChangeLogEntry.actor).where(ChangeLogEntry.object_type == "security.finding")
+    ).scalars()
+    assert set(actors) == {"system:findings"}  # the background job's writes are logged as its own
