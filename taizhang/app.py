@@ -12,6 +12,7 @@ API_PREFIX = "/api/v1"
 
 def create_app() -> FastAPI:
     import inventory.api
+    import security.verification.api
     import taizhang.auth.api
     import taizhang.core_api
     import taizhang.models
@@ -31,5 +32,6 @@ def create_app() -> FastAPI:
     api.include_router(taizhang.core_api.router)
     api.include_router(taizhang.auth.api.router)
     api.include_router(inventory.api.router)
+    api.include_router(security.verification.api.router)
     app.include_router(api)
     return app

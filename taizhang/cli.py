@@ -83,10 +83,12 @@ def version() -> None:
 
 def _register() -> None:
     import inventory.cli
+    import security.verification.cli
     from taizhang.auth import cli as auth_cli
 
     inventory.cli.register(app)
     auth_cli.register(app)
+    security.verification.cli.register(app)
     try:
         from taizhang import cli_policy
     except ImportError:  # pragma: no cover - during development only

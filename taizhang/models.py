@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import inventory.models  # noqa: F401
+import security.verification.models  # noqa: F401
 import taizhang.auth.models
 import taizhang.changelog  # noqa: F401
 from taizhang.db import Base
