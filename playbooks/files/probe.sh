@@ -1,6 +1,7 @@
 # taizhang host probe: POSIX sh only, no Python, changes nothing. Prints key=value lines.
 # Works on CentOS 7, 麒麟/统信 and Debian-family hosts whatever their Python is.
-# Inputs (environment): TZ_TLS_ENDPOINTS "host:port ...", TZ_AGENTS "process ...".
+# Inputs (environment): TZ_TLS_ENDPOINTS "host:port ...", TZ_AGENTS "process ...",
+# TZ_PYTHON (the interpreter configured for the host).
 PATH=/usr/sbin:/usr/bin:/sbin:/bin:$PATH
 LC_ALL=C
 export PATH LC_ALL
@@ -24,18 +25,23 @@ for p in python3 python python2 platform-python; do
   v=$("$p" -V 2>&1 </dev/null) && py="$py $(printf '%s' "$v" | head -n 1 | tr ' ' '-')"
 done
 say python "${py# }"
+# the interpreter Ansible was told to use for this host, if any
+if [ -n "${TZ_PYTHON:-}" ]; then
+  v=$("$TZ_PYTHON" -V 2>&1 </dev/null) && say python_interpreter "$(printf '%s' "$v" | head -n 1 | tr ' ' '-')" \
+    || say python_interpreter "unusable:$TZ_PYTHON"
+fi
 
 # --- sshd: the effective configuration when sshd can print it, else the file
-if have sshd && sshd -T >/tmp/.tz_sshd_t 2>/dev/null; then src="sshd -T"; conf=/tmp/.tz_sshd_t
-elif [ -r /etc/ssh/sshd_config ]; then src=/etc/ssh/sshd_config; conf=/etc/ssh/sshd_config
-else src=none; conf=/dev/null; fi
-sshv() { awk -v k="$1" 'tolower($1)==k {print tolower($2); exit}' "$conf"; }
+sshd_conf=""
+if have sshd && sshd_conf=$(sshd -T 2>/dev/null) && [ -n "$sshd_conf" ]; then src="sshd -T"
+elif [ -r /etc/ssh/sshd_config ]; then src=/etc/ssh/sshd_config; sshd_conf=$(cat /etc/ssh/sshd_config)
+else src=none; sshd_conf=""; fi
+sshv() { printf '%s\n' "$sshd_conf" | awk -v k="$1" 'tolower($1)==k {print tolower($2); exit}'; }
 say sshd_source "$src"
 say sshd_permitrootlogin "$(sshv permitrootlogin)"
 say sshd_passwordauthentication "$(sshv passwordauthentication)"
 say sshd_clientaliveinterval "$(sshv clientaliveinterval)"
 say sshd_clientalivecountmax "$(sshv clientalivecountmax)"
-rm -f /tmp/.tz_sshd_t
 
 # --- password policy (PAM) and expiry
 pamfiles=""

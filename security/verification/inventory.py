@@ -66,6 +66,8 @@ def policy_vars() -> dict[str, int]:
 def _connection_vars(host: Host, profile: HostVerificationProfile | None) -> dict[str, Any]:
     settings = get_settings()
     out: dict[str, Any] = {"ansible_host": host.ip_addresses[0] if host.ip_addresses else host.hostname}
+    if out["ansible_host"] in ("localhost", "127.0.0.1", "::1"):
+        return {**out, "ansible_connection": "local"}  # the taizhang server verifying itself
     out["ansible_user"] = settings.ssh_user
     if settings.ssh_key_file is not None:
         out["ansible_ssh_private_key_file"] = str(settings.ssh_key_file)
@@ -163,3 +165,14 @@ def inventory_for(session: Session, selection: Selection, *, scope: Scope = ALL)
 
 
 __all__ = ["Selection", "System", "build_inventory", "inventory_for", "select_hosts"]
+
+
+def to_static(dynamic: dict[str, Any]) -> dict[str, Any]:
+    """The same inventory in Ansible's static YAML/JSON shape (what ansible-runner writes to disk)."""
+    hostvars = dynamic.get("_meta", {}).get("hostvars", {})
+    children = {
+        name: {"hosts": dict.fromkeys(group.get("hosts", []), {})}
+        for name, group in dynamic.items()
+        if name not in ("_meta", "all", "ungrouped") and group.get("hosts")
+    }
+    return {"all": {"hosts": hostvars, "children": children, "vars": dynamic.get("all", {}).get("vars", {})}}

@@ -20,6 +20,7 @@ from typing import Any
 
 from security.verification.catalogue import PLAYBOOK, playbooks_dir
 from security.verification.choices import CheckOutcome, RunStatus
+from security.verification.inventory import to_static
 from taizhang.db import utcnow
 from taizhang.settings import get_settings
 
@@ -29,7 +30,7 @@ PASS_PREFIX = "符合 | "
 FAIL_PREFIX = "不符合 | "
 NOT_CHECKED_PREFIX = "NOT_CHECKED | "
 INTERNAL_TASKS = ("TZ-PROBE", "TZ-PARSE", "TZ-PRECHECK")
-OS_KEYS = ("os_id", "os_version_id", "os_pretty_name", "os_family", "python")
+OS_KEYS = ("os_id", "os_version_id", "os_pretty_name", "os_family", "python", "python_interpreter")
 
 
 @dataclass
@@ -181,7 +182,7 @@ def run_verification(
             private_data_dir=private,
             project_dir=str(playbooks_dir()),
             playbook=str(playbooks_dir() / PLAYBOOK),
-            inventory=inventory,
+            inventory=to_static(inventory),
             envvars=_environment(),
             forks=get_settings().ansible_forks,
             tags=",".join(check_ids) if only_checks else None,
