@@ -170,8 +170,8 @@ __all__ = ["Selection", "System", "build_inventory", "inventory_for", "select_ho
 def to_static(dynamic: dict[str, Any]) -> dict[str, Any]:
     """The same inventory in Ansible's static YAML/JSON shape (what ansible-runner writes to disk)."""
     hostvars = dynamic.get("_meta", {}).get("hostvars", {})
-    children = {
-        name: {"hosts": dict.fromkeys(group.get("hosts", []), {})}
+    children: dict[str, Any] = {
+        name: {"hosts": {host: {} for host in group.get("hosts", [])}}
         for name, group in dynamic.items()
         if name not in ("_meta", "all", "ungrouped") and group.get("hosts")
     }

@@ -29,7 +29,12 @@ class TestHost:
         return f"10.231.{self.index}.2"
 
 
-GOOD, BAD, LEGACY, DOWN = TestHost("good", 71), TestHost("bad", 72), TestHost("legacy", 73), TestHost("down", 74)
+GOOD, BAD, LEGACY, DOWN = (
+    TestHost("good", 71),
+    TestHost("bad", 72),
+    TestHost("legacy", 73),
+    TestHost("down", 74),
+)
 HOSTS = (GOOD, BAD, LEGACY, DOWN)
 
 SSHD = """Port {ports}
@@ -42,7 +47,6 @@ StrictModes no
 PubkeyAuthentication yes
 PermitRootLogin {root}
 PasswordAuthentication {password}
-{extra}
 Subsystem sftp internal-sftp
 """
 PAM_GOOD_PASSWORD = "password requisite pam_pwquality.so retry=3 minlen=12 minclass=3\npassword required pam_unix.so yescrypt\n"
@@ -82,7 +86,9 @@ def _tls_cert(state: Path) -> tuple[Path, Path]:
     return cert, key
 
 
-def _host(state: Path, host: TestHost, keys: Path, *, compliant: bool, serve: str = "", binds: dict[str, Path]) -> None:
+def _host(
+    state: Path, host: TestHost, keys: Path, *, compliant: bool, serve: str = "", binds: dict[str, Path]
+) -> None:
     d = state / "hosts" / host.name
     d.mkdir(parents=True, exist_ok=True)
     (d / "index").write_text(str(host.index))
@@ -99,16 +105,20 @@ def _host(state: Path, host: TestHost, keys: Path, *, compliant: bool, serve: st
         name=host.name,
         root="prohibit-password" if compliant else "yes",
         password="no" if compliant else "yes",
-        extra="" if compliant else "",
     )
     lists = etc / "apt-lists"
     lists.mkdir(exist_ok=True)
     all_binds = {
         "/etc/ssh/sshd_config": _write(etc / "sshd_config", sshd, 0o600 if compliant else 0o666),
         "/etc/login.defs": _write(etc / "login.defs", _login_defs(90 if compliant else 99999)),
-        "/etc/pam.d/common-password": _write(etc / "common-password", PAM_GOOD_PASSWORD if compliant else PAM_BAD_PASSWORD),
+        "/etc/pam.d/common-password": _write(
+            etc / "common-password", PAM_GOOD_PASSWORD if compliant else PAM_BAD_PASSWORD
+        ),
         "/etc/pam.d/common-auth": _write(etc / "common-auth", PAM_GOOD_AUTH if compliant else PAM_BAD_AUTH),
-        "/etc/profile": _write(etc / "profile", Path("/etc/profile").read_text() + ("readonly TMOUT=600\nexport TMOUT\n" if compliant else "")),
+        "/etc/profile": _write(
+            etc / "profile",
+            Path("/etc/profile").read_text() + ("readonly TMOUT=600\nexport TMOUT\n" if compliant else ""),
+        ),
         "/etc/logrotate.conf": _write(etc / "logrotate.conf", LOGROTATE_GOOD if compliant else LOGROTATE_BAD),
         "/var/lib/apt/lists": lists,
         **binds,
@@ -123,7 +133,9 @@ def start_hosts(state: Path) -> Path:
     state.mkdir(parents=True, exist_ok=True)
     key = state / "id_ed25519"
     if not key.exists():
-        subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(key)], check=True, timeout=30)
+        subprocess.run(
+            ["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(key)], check=True, timeout=30
+        )
     authorized = _write(state / "authorized_keys", (state / "id_ed25519.pub").read_text(), 0o600)
     cert, tls_key = _tls_cert(state)
     good_tls = f"openssl s_server -quiet -accept 8443 -cert {cert} -key {tls_key} -tls1_2 >/dev/null 2>&1 &\n"

@@ -49,8 +49,14 @@ def _arrange(session: Session) -> dict[str, int]:
     other = Unit(code="U02", name="县民政局", kind=UnitKind.COUNTY_DEPARTMENT)
     session.add_all([unit, other])
     session.flush()
-    crypto = System(catalogue_number="XF-001", name="政务服务平台", owner_unit_id=unit.id,
-                    lifecycle=SystemLifecycle.RUNNING, mlps_level=3, needs_crypto_assessment=True)
+    crypto = System(
+        catalogue_number="XF-001",
+        name="政务服务平台",
+        owner_unit_id=unit.id,
+        lifecycle=SystemLifecycle.RUNNING,
+        mlps_level=3,
+        needs_crypto_assessment=True,
+    )
     plain = System(catalogue_number="XF-002", name="内部办公", owner_unit_id=unit.id,
                    lifecycle=SystemLifecycle.RUNNING, mlps_level=2, needs_crypto_assessment=False)  # fmt: skip
     specs = [
@@ -111,7 +117,10 @@ def test_real_hosts_every_check(
     results = _by_host(client, ids)
     for host, expected in EXPECTED.items():
         got = {check: row["outcome"] for check, row in results[host].items()}
-        assert got == expected, (host, {c: results[host][c]["evidence"] for c in got if got[c] != expected[c]})
+        assert got == expected, (
+            host,
+            {c: results[host][c]["evidence"] for c in got if got[c] != expected[c]},
+        )
     assert "主机不可达" in results["tz-down"]["TZ-SSH-001"]["evidence"]
     assert "PermitRootLogin=yes" in results["tz-bad"]["TZ-SSH-001"]["evidence"]
     assert "23" in results["tz-bad"]["TZ-NET-001"]["evidence"]
@@ -141,7 +150,9 @@ def test_real_hosts_every_check(
     # a second run of one check keeps the current table at one row per (host, check) and grows history
     second = client.post(f"{API}/runs", json={"host_ids": [ids["tz-bad"]], "check_ids": ["TZ-SSH-001"]})
     assert service.run_next(worker="test-worker") == second.json()["id"]
-    history = client.get(f"{API}/results/history", params={"host_id": ids["tz-bad"], "check_id": "TZ-SSH-001"}).json()
+    history = client.get(
+        f"{API}/results/history", params={"host_id": ids["tz-bad"], "check_id": "TZ-SSH-001"}
+    ).json()
     assert history["count"] == 2
     current = client.get(f"{API}/results", params={"host_id": ids["tz-bad"]}).json()
     assert current["count"] == len(catalogue())
