@@ -94,3 +94,35 @@ def test_timeout_and_cancel_end_the_run_and_record_why(session: Session) -> None
     service.request_cancel(session, run.id)  # cancel while it is running: the worker stops Ansible
     session.commit()
     assert service.execute_run(run.id) is RunStatus.CANCELLED
+
+
+def test_check_mode_changes_nothing_and_still_judges(session: Session, tmp_path: Path) -> None:
+    import ansible_runner
+
+    from security.verification.catalogue import playbooks_dir
+    from security.verification.inventory import inventory_for, to_static
+    from security.verification.runner import _environment
+
+    _server(session)
+    inventory = to_static(inventory_for(session, Selection()))
+    runner = ansible_runner.run(
+        private_data_dir=str(tmp_path),
+        project_dir=str(playbooks_dir()),
+        playbook=str(playbooks_dir() / "verify.yml"),
+        inventory=inventory,
+        envvars=_environment(),
+        cmdline="--check --diff",
+        tags="TZ-OS-001,TZ-FILE-001",
+        quiet=True,
+        timeout=120,
+    )
+    stats = runner.stats or {}
+    assert runner.status == "successful", runner.stdout.read()
+    assert not stats.get("changed") and not stats.get("failures")
+    verdicts = {
+        e["event_data"]["task"].split(" |")[0]: e["event"]
+        for e in runner.events
+        if e.get("event", "").startswith("runner_on_") and e.get("event_data", {}).get("task", "").startswith("TZ-")
+    }
+    assert verdicts["TZ-PROBE"] == "runner_on_ok"  # the read-only probe runs in check mode too
+    assert verdicts["TZ-OS-001"] == "runner_on_ok"
