@@ -13,6 +13,7 @@ import os
 import shutil
 import sys
 import tempfile
+import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -29,6 +30,7 @@ log = logging.getLogger("taizhang.verification")
 PASS_PREFIX = "符合 | "
 FAIL_PREFIX = "不符合 | "
 NOT_CHECKED_PREFIX = "NOT_CHECKED | "
+CANCEL_POLL_SECONDS = 2.0
 INTERNAL_TASKS = ("TZ-PROBE", "TZ-PARSE", "TZ-PRECHECK")
 OS_KEYS = ("os_id", "os_version_id", "os_pretty_name", "os_family", "python", "python_interpreter")
 
@@ -169,12 +171,16 @@ def run_verification(
             log.exception("verification event handler")
         return False  # events are kept in memory only; nothing is written per event
 
+    last_check = [0.0, False]  # ansible-runner polls many times a second; ask the database rarely
+
     def cancel() -> bool:
-        try:
-            return bool(cancelled())
-        except Exception:
-            log.exception("verification cancel check")
-            return False
+        now = time.monotonic()
+        if now - last_check[0] >= CANCEL_POLL_SECONDS:
+            try:
+                last_check[:] = [now, bool(cancelled())]
+            except Exception:
+                log.exception("verification cancel check")
+        return bool(last_check[1])
 
     private = tempfile.mkdtemp(prefix="taizhang-verify-")
     try:

@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 
 from fastapi.testclient import TestClient
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 from typer.testing import CliRunner
 
@@ -87,6 +87,7 @@ def test_timeout_and_cancel_end_the_run_and_record_why(session: Session) -> None
     assert all(r.outcome is CheckOutcome.ERROR and r.evidence == "核验超时，未执行到该检查" for r in results)
     silent.close()
 
+    session.execute(delete(HostVerificationProfile))
     run = service.enqueue_run(session, selection=Selection(host_ids=[host_id]), requested_by="t")
     session.commit()
     assert service.claim_run(session, worker="w", run_id=run.id) == run.id
@@ -122,7 +123,8 @@ def test_check_mode_changes_nothing_and_still_judges(session: Session, tmp_path:
     verdicts = {
         e["event_data"]["task"].split(" |")[0]: e["event"]
         for e in runner.events
-        if e.get("event", "").startswith("runner_on_") and e.get("event_data", {}).get("task", "").startswith("TZ-")
+        if e.get("event", "").startswith("runner_on_")
+        and e.get("event_data", {}).get("task", "").startswith("TZ-")
     }
     assert verdicts["TZ-PROBE"] == "runner_on_ok"  # the read-only probe runs in check mode too
     assert verdicts["TZ-OS-001"] == "runner_on_ok"
