@@ -14,15 +14,18 @@ from security.verification.catalogue import catalogue
 from security.verification.choices import CheckOutcome
 from security.verification.inventory import Selection, inventory_for
 from security.verification.models import VerificationRun
+from security.verification.profiles import PROFILES
 from security.verification.schemas import ResultRead, RunRead
 from taizhang.api import DB, allow
 from taizhang.auth.principal import Principal
 from taizhang.auth.roles import Permission
 from taizhang.errors import NotFound
 from taizhang.pagination import PageParams, build_page, fetch_page
+from taizhang.routes import crud_router
 from taizhang.schemas import Schema
 
 router = APIRouter(prefix="/security/verification", tags=["主机核验"])
+router.include_router(crud_router(PROFILES, read=Permission.SECURITY_READ, write=Permission.VERIFY_RUN))
 
 
 class RunCreate(Schema):

@@ -13,7 +13,7 @@ from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Text, 
 from sqlalchemy.orm import Mapped, mapped_column
 
 from security.verification.choices import CheckOutcome, RunStatus
-from taizhang.db import Base, IdMixin, TimestampMixin, Tracked
+from taizhang.db import Base, IdMixin, TimestampMixin, Tracked, VersionedMixin
 from taizhang.enum_type import EnumColumn
 
 
@@ -60,7 +60,7 @@ class CheckResultHistory(_ResultColumns, IdMixin, Base):
     __table_args__ = (Index("ix_check_result_history_host_check_time", "host_id", "check_id", "checked_at"),)
 
 
-class HostVerificationProfile(Tracked, IdMixin, TimestampMixin, Base):
+class HostVerificationProfile(Tracked, VersionedMixin, IdMixin, TimestampMixin, Base):
     """What a host declares for verification beyond the inventory: TLS endpoints, agents, SSH."""
 
     __tablename__ = "host_verification_profiles"

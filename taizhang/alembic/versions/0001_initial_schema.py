@@ -289,6 +289,7 @@ def upgrade() -> None:
     sa.Column('security_agents', sa.JSON(), nullable=False),
     sa.Column('ssh_port', sa.Integer(), nullable=True),
     sa.Column('python_interpreter', sa.String(length=200), nullable=False),
+    sa.Column('version', sa.Integer(), server_default='1', nullable=False),
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('created_at', sa.DateTime(timezone=True), server_default=sa.text('(CURRENT_TIMESTAMP)'), nullable=False),
     sa.Column('updated_at', sa.DateTime(timezone=True), server_default=sa.text('(CURRENT_TIMESTAMP)'), nullable=False),

@@ -140,3 +140,28 @@ def test_cli_checks_and_dynamic_inventory(session: Session) -> None:
     assert queued.exit_code == 0 and "已排队" in queued.output
     unknown = runner.invoke(cli_app, ["verify", "--check", "TZ-X-000"])
     assert unknown.exit_code == 2 and "未知的检查项" in unknown.output
+
+
+def test_profiles_api_validates_and_scopes(session: Session, client: TestClient, make_user) -> None:  # type: ignore[no-untyped-def]
+    ids = _ledger(session)
+    body = {"host_id": ids["host"], "tls_endpoints": ["10.0.0.5:443"], "security_agents": ["edr-agent"]}
+    created = client.post(f"{API}/profiles", json=body)
+    assert created.status_code == 201, created.text
+    bad = client.post(f"{API}/profiles", json={**body, "tls_endpoints": ["10.0.0.5"]})
+    assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "tls_endpoints"
+    assert client.post(f"{API}/profiles", json=body).status_code == 409  # one profile per host
+    other = Unit(code="U77", name="县水利局", kind=UnitKind.COUNTY_DEPARTMENT)
+    session.add(other)
+    session.commit()
+    stranger = make_user("water", "unit", (other.id,))
+    assert client.get(f"{API}/profiles/{created.json()['id']}", headers=stranger).status_code == 404
+    owner = make_user("data", "unit", (ids["unit"],))
+    assert client.get(f"{API}/profiles/{created.json()['id']}", headers=owner).status_code == 200
+    assert (
+        client.patch(
+            f"{API}/profiles/{created.json()['id']}", json={"ssh_port": 2222}, headers=owner
+        ).status_code
+        == 403
+    )
+    hv = json.loads(CliRunner().invoke(cli_app, ["ansible-inventory", "--host", "web-01"]).stdout)
+    assert hv["tz_tls_endpoints"] == ["10.0.0.5:443"] and hv["tz_security_agents"] == ["edr-agent"]
