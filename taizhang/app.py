@@ -20,6 +20,7 @@ def create_app() -> FastAPI:
     import security.grading.api
     import security.response.api
     import security.supply.api
+    import security.verification.api
     import taizhang.auth.api
     import taizhang.core_api
     import taizhang.models
@@ -45,6 +46,7 @@ def create_app() -> FastAPI:
     api.include_router(security.supply.api.router)
     api.include_router(security.evidence.api.router)
     api.include_router(security.findings.api.router)
+    api.include_router(security.verification.api.router)
     app.include_router(api)
     app.include_router(exporters.prometheus.api.router)
     security.findings.background.install(app)

@@ -146,6 +146,7 @@ def _register() -> None:
     import security.grading.cli
     import security.response.cli
     import security.supply.cli
+    import security.verification.cli
     from taizhang import cli_policy
     from taizhang.auth import cli as auth_cli
 
@@ -157,6 +158,7 @@ def _register() -> None:
     security.evidence.cli.register(app)
     auth_cli.register(app)
     security.findings.cli.register(app)
+    security.verification.cli.register(app)
     app.add_typer(cli_policy.policy_app, name="policy")
     app.add_typer(cli_policy.workdays_app, name="workdays")
 

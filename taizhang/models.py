@@ -8,7 +8,8 @@ import security.evidence.models
 import security.findings.models
 import security.findings.triggers
 import security.grading.models
-import security.response.models  # noqa: F401
+import security.response.models
+import security.verification.models  # noqa: F401
 import taizhang.auth.models
 import taizhang.changelog  # noqa: F401
 from taizhang.db import Base

@@ -26,10 +26,24 @@ class Settings(BaseSettings):
     evidence_max_bytes: int = Field(
         default=50 * 1024 * 1024, ge=1, description="largest evidence file accepted"
     )
+    ssh_user: str = Field(default="root", description="SSH user for host verification")
+    ssh_key_file: Path | None = Field(default=None, description="private key for host verification")
+    ssh_config_file: Path | None = Field(default=None, description="operator's ssh_config for verification")
+    ssh_host_key_checking: bool = Field(default=True, description="refuse hosts with unknown SSH keys")
+    ansible_forks: int = Field(default=10, ge=1, le=500, description="hosts verified in parallel")
+    verify_timeout_seconds: int = Field(default=1800, ge=10, description="a verification run's time limit")
+    playbooks_dir: Path | None = Field(default=None, description="verification playbooks (default: shipped)")
     sqlite_busy_timeout_ms: int = 15000
     log_sql: bool = False
 
-    @field_validator("policy_file", "workday_overrides_file", mode="before")
+    @field_validator(
+        "policy_file",
+        "workday_overrides_file",
+        "ssh_key_file",
+        "ssh_config_file",
+        "playbooks_dir",
+        mode="before",
+    )
     @classmethod
     def _empty_is_none(cls, value: object) -> object:
         return None if isinstance(value, str) and not value.strip() else value

@@ -21,6 +21,7 @@ class Permission(LabeledEnum):
     MIGRATION_WRITE = "migration.write", "修改上云迁移"
     SECURITY_READ = "security.read", "查看安全记录"
     SECURITY_WRITE = "security.write", "修改安全记录"
+    VERIFY_RUN = "verify.run", "发起主机核验"
     CHANGELOG_READ = "changelog.read", "查看变更日志"
     ADMIN = "admin", "系统管理"
     AUTHENTICATED = "authenticated", "已登录用户"
@@ -36,9 +37,17 @@ _READ = {
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.ADMIN: frozenset(Permission),
     Role.OPS: frozenset(
-        _READ | {Permission.INVENTORY_WRITE, Permission.MIGRATION_WRITE, Permission.CHANGELOG_READ}
+        _READ
+        | {
+            Permission.INVENTORY_WRITE,
+            Permission.MIGRATION_WRITE,
+            Permission.CHANGELOG_READ,
+            Permission.VERIFY_RUN,
+        }
     ),
-    Role.SECURITY: frozenset(_READ | {Permission.SECURITY_WRITE, Permission.CHANGELOG_READ}),
+    Role.SECURITY: frozenset(
+        _READ | {Permission.SECURITY_WRITE, Permission.CHANGELOG_READ, Permission.VERIFY_RUN}
+    ),
     # Unit users read and write only their own units' systems, hosts and projects; the services
     # confine every query and write of a unit-scoped principal to its units.
     Role.UNIT: frozenset(_READ | {Permission.INVENTORY_WRITE}),

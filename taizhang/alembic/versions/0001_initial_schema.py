@@ -149,6 +149,26 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id', name=op.f('pk_users')),
     sa.UniqueConstraint('username', name=op.f('uq_users_username'))
     )
+    op.create_table('verification_runs',
+    sa.Column('status', sa.Enum('queued', 'running', 'succeeded', 'failed', 'cancelled', 'timed_out', name='runstatus', native_enum=False, length=32), nullable=False),
+    sa.Column('requested_by', sa.String(length=100), nullable=False),
+    sa.Column('filters', sa.JSON(), nullable=False),
+    sa.Column('cancel_requested', sa.Boolean(), nullable=False),
+    sa.Column('timeout_seconds', sa.Integer(), nullable=False),
+    sa.Column('worker', sa.String(length=100), nullable=False),
+    sa.Column('started_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('heartbeat_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('finished_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('summary', sa.JSON(), nullable=False),
+    sa.Column('message', sa.Text(), nullable=False),
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), server_default=sa.text('(CURRENT_TIMESTAMP)'), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), server_default=sa.text('(CURRENT_TIMESTAMP)'), nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_verification_runs'))
+    )
+    with op.batch_alter_table('verification_runs', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_verification_runs_status'), ['status'], unique=False)
+
     op.create_table('api_tokens',
     sa.Column('user_id', sa.Integer(), nullable=False),
     sa.Column('key', sa.String(length=16), nullable=False),
@@ -337,6 +357,40 @@ def upgrade() -> None:
         batch_op.create_index('ix_waivers_scope', ['rule_id', 'subject_type', 'subject_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_waivers_unit_id'), ['unit_id'], unique=False)
 
+    op.create_table('check_result_history',
+    sa.Column('host_id', sa.Integer(), nullable=False),
+    sa.Column('check_id', sa.String(length=32), nullable=False),
+    sa.Column('outcome', sa.Enum('pass', 'fail', 'error', 'not_applicable', 'not_checked', name='checkoutcome', native_enum=False, length=32), nullable=False),
+    sa.Column('evidence', sa.Text(), nullable=False),
+    sa.Column('observed', sa.JSON(), nullable=False),
+    sa.Column('checked_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('run_id', sa.Integer(), nullable=True),
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['host_id'], ['hosts.id'], name=op.f('fk_check_result_history_host_id_hosts'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['run_id'], ['verification_runs.id'], name=op.f('fk_check_result_history_run_id_verification_runs'), ondelete='SET NULL'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_check_result_history'))
+    )
+    with op.batch_alter_table('check_result_history', schema=None) as batch_op:
+        batch_op.create_index('ix_check_result_history_host_check_time', ['host_id', 'check_id', 'checked_at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_check_result_history_outcome'), ['outcome'], unique=False)
+
+    op.create_table('check_results',
+    sa.Column('host_id', sa.Integer(), nullable=False),
+    sa.Column('check_id', sa.String(length=32), nullable=False),
+    sa.Column('outcome', sa.Enum('pass', 'fail', 'error', 'not_applicable', 'not_checked', name='checkoutcome', native_enum=False, length=32), nullable=False),
+    sa.Column('evidence', sa.Text(), nullable=False),
+    sa.Column('observed', sa.JSON(), nullable=False),
+    sa.Column('checked_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('run_id', sa.Integer(), nullable=True),
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['host_id'], ['hosts.id'], name=op.f('fk_check_results_host_id_hosts'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['run_id'], ['verification_runs.id'], name=op.f('fk_check_results_run_id_verification_runs'), ondelete='SET NULL'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_check_results')),
+    sa.UniqueConstraint('host_id', 'check_id', name='uq_check_results_host_check')
+    )
+    with op.batch_alter_table('check_results', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_check_results_outcome'), ['outcome'], unique=False)
+
     op.create_table('cloud_subscriptions',
     sa.Column('system_id', sa.Integer(), nullable=False),
     sa.Column('item_id', sa.Integer(), nullable=False),
@@ -473,6 +527,20 @@ def upgrade() -> None:
     with op.batch_alter_table('host_systems', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_host_systems_system_id'), ['system_id'], unique=False)
 
+    op.create_table('host_verification_profiles',
+    sa.Column('host_id', sa.Integer(), nullable=False),
+    sa.Column('tls_endpoints', sa.JSON(), nullable=False),
+    sa.Column('security_agents', sa.JSON(), nullable=False),
+    sa.Column('ssh_port', sa.Integer(), nullable=True),
+    sa.Column('python_interpreter', sa.String(length=200), nullable=False),
+    sa.Column('version', sa.Integer(), server_default='1', nullable=False),
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), server_default=sa.text('(CURRENT_TIMESTAMP)'), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), server_default=sa.text('(CURRENT_TIMESTAMP)'), nullable=False),
+    sa.ForeignKeyConstraint(['host_id'], ['hosts.id'], name=op.f('fk_host_verification_profiles_host_id_hosts'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_host_verification_profiles')),
+    sa.UniqueConstraint('host_id', name=op.f('uq_host_verification_profiles_host_id'))
+    )
     op.create_table('incident_systems',
     sa.Column('incident_id', sa.Integer(), nullable=False),
     sa.Column('system_id', sa.Integer(), nullable=False),
@@ -976,6 +1044,7 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_incident_systems_system_id'))
 
     op.drop_table('incident_systems')
+    op.drop_table('host_verification_profiles')
     with op.batch_alter_table('host_systems', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_host_systems_system_id'))
 
@@ -1008,6 +1077,15 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_cloud_subscriptions_item_id'))
 
     op.drop_table('cloud_subscriptions')
+    with op.batch_alter_table('check_results', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_check_results_outcome'))
+
+    op.drop_table('check_results')
+    with op.batch_alter_table('check_result_history', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_check_result_history_outcome'))
+        batch_op.drop_index('ix_check_result_history_host_check_time')
+
+    op.drop_table('check_result_history')
     with op.batch_alter_table('waivers', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_waivers_unit_id'))
         batch_op.drop_index('ix_waivers_scope')
@@ -1050,6 +1128,10 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_api_tokens_user_id'))
 
     op.drop_table('api_tokens')
+    with op.batch_alter_table('verification_runs', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_verification_runs_status'))
+
+    op.drop_table('verification_runs')
     op.drop_table('users')
     with op.batch_alter_table('units', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_units_parent_id'))

@@ -1,0 +1,237 @@
+"""Verification services: queue, claim, cancel and execute runs; store and read results.
+
+A run never executes inside an API request: the API only queues it, a worker (``taizhang worker``)
+claims it — PostgreSQL ``FOR UPDATE SKIP LOCKED``, SQLite an atomic ``UPDATE … WHERE status='queued'``.
+Services flush; the boundary commits (``execute_run`` is itself a boundary: it commits in steps so
+that other processes see the run move).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import socket
+from collections import Counter
+from typing import Any
+
+from sqlalchemy import Select, select, update
+from sqlalchemy.orm import Session
+
+from inventory.models import Host
+from security.verification.catalogue import catalogue
+from security.verification.choices import FINISHED, CheckOutcome, RunStatus
+from security.verification.inventory import Selection, inventory_for
+from security.verification.models import CheckResult, CheckResultHistory, VerificationRun
+from security.verification.runner import RunOutput, run_verification
+from taizhang.auth.principal import ALL, Scope
+from taizhang.db import new_session, utcnow
+from taizhang.errors import Conflict, Invalid, NotFound
+from taizhang.settings import get_settings
+
+
+def validate_selection(session: Session, selection: Selection, *, scope: Scope = ALL) -> Selection:
+    unknown = [c for c in selection.check_ids if c not in catalogue()]
+    if unknown:
+        raise Invalid(f"未知的检查项：{'、'.join(unknown)}", field="check_ids")
+    for host_id in selection.host_ids:
+        host = session.get(Host, host_id)
+        if host is None or not scope.allows_unit(host.unit_id):
+            raise NotFound(f"主机 {host_id} 不存在", field="host_ids")
+    if (
+        not scope.everything
+        and selection.unit_ids
+        and not set(selection.unit_ids) <= (scope.unit_ids or set())
+    ):
+        raise NotFound("所选单位不存在", field="unit_ids")
+    return selection
+
+
+def enqueue_run(
+    session: Session,
+    *,
+    selection: Selection,
+    requested_by: str,
+    scope: Scope = ALL,
+    timeout_seconds: int | None = None,
+) -> VerificationRun:
+    validate_selection(session, selection, scope=scope)
+    filters = selection.as_dict()
+    if not scope.everything:
+        filters["scope_unit_ids"] = sorted(scope.unit_ids or [])
+    run = VerificationRun(
+        status=RunStatus.QUEUED,
+        requested_by=requested_by,
+        filters=filters,
+        timeout_seconds=timeout_seconds or get_settings().verify_timeout_seconds,
+        summary={},
+    )
+    session.add(run)
+    session.flush()
+    return run
+
+
+def get_run(session: Session, run_id: int) -> VerificationRun:
+    run = session.get(VerificationRun, run_id)
+    if run is None:
+        raise NotFound(f"核验任务 {run_id} 不存在")
+    return run
+
+
+def request_cancel(session: Session, run_id: int) -> VerificationRun:
+    run = get_run(session, run_id)
+    if run.status in FINISHED:
+        raise Conflict(f"核验任务 {run_id} 已结束（{run.status.label}），无法取消")
+    if run.status is RunStatus.QUEUED:
+        run.status = RunStatus.CANCELLED
+        run.finished_at = utcnow()
+        run.message = "排队中被取消"
+    run.cancel_requested = True
+    session.flush()
+    return run
+
+
+def claim_run(session: Session, *, worker: str, run_id: int | None = None) -> int | None:
+    """Take one queued run (the oldest, or ``run_id``); ``None`` when another worker was faster."""
+    candidate: Select[Any] = select(VerificationRun.id).where(VerificationRun.status == RunStatus.QUEUED)
+    candidate = candidate.where(VerificationRun.id == run_id) if run_id else candidate
+    candidate = candidate.order_by(VerificationRun.id).limit(1)
+    if session.get_bind().dialect.name == "postgresql":
+        candidate = candidate.with_for_update(skip_locked=True)
+    chosen = session.execute(candidate).scalar_one_or_none()
+    if chosen is None:
+        return None
+    now = utcnow()
+    claimed = session.execute(
+        update(VerificationRun)
+        .where(VerificationRun.id == chosen, VerificationRun.status == RunStatus.QUEUED)
+        .values(status=RunStatus.RUNNING, worker=worker, started_at=now, heartbeat_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    return chosen if getattr(claimed, "rowcount", 0) == 1 else None
+
+
+def fail_abandoned_runs(session: Session, *, grace_seconds: int = 120) -> int:
+    """Runs left 'running' by a worker that died past their time limit are marked failed."""
+    now = utcnow()
+    count = 0
+    for run in session.execute(
+        select(VerificationRun).where(VerificationRun.status == RunStatus.RUNNING)
+    ).scalars():
+        started = run.started_at or run.created_at
+        if started + dt.timedelta(seconds=run.timeout_seconds + grace_seconds) < now:
+            run.status, run.finished_at, run.message = RunStatus.FAILED, now, "执行进程中断，任务未完成"
+            count += 1
+    session.flush()
+    return count
+
+
+def record_results(
+    session: Session, run: VerificationRun, output: RunOutput, host_ids: dict[str, int]
+) -> None:
+    existing = {
+        (r.host_id, r.check_id): r
+        for r in session.execute(
+            select(CheckResult).where(CheckResult.host_id.in_(list(host_ids.values())))
+        ).scalars()
+    }
+    for (hostname, check_id), result in sorted(output.results.items()):
+        host_id = host_ids.get(hostname)
+        if host_id is None:
+            continue
+        values = {
+            "outcome": result.outcome,
+            "evidence": result.evidence,
+            "observed": output.observed.get(hostname, {}),
+            "checked_at": result.checked_at,
+            "run_id": run.id,
+        }
+        current = existing.get((host_id, check_id))
+        if current is None:
+            session.add(CheckResult(host_id=host_id, check_id=check_id, **values))
+        else:
+            for key, value in values.items():
+                setattr(current, key, value)
+        session.add(CheckResultHistory(host_id=host_id, check_id=check_id, **values))
+    session.flush()
+
+
+def _is_cancelled(run_id: int) -> bool:
+    with new_session(actor="worker") as s:
+        return bool(
+            s.execute(select(VerificationRun.cancel_requested).where(VerificationRun.id == run_id)).scalar()
+        )
+
+
+def execute_run(run_id: int, *, actor: str = "worker") -> RunStatus:
+    """Execute a claimed run to its end. Commits its own steps; Ansible runs with no session open."""
+    with new_session(actor=actor) as session:
+        run = get_run(session, run_id)
+        selection = Selection.from_dict(run.filters)
+        scope_units = run.filters.get("scope_unit_ids")
+        scope = Scope(frozenset(scope_units)) if scope_units is not None else ALL
+        inventory = inventory_for(session, selection, scope=scope)
+        host_ids = {name: hv["tz_host_id"] for name, hv in inventory["_meta"]["hostvars"].items()}
+        timeout = run.timeout_seconds
+        session.commit()
+    check_ids = selection.check_ids or sorted(catalogue())
+    try:
+        output = run_verification(
+            inventory,
+            check_ids,
+            only_checks=bool(selection.check_ids),
+            timeout_seconds=timeout,
+            cancelled=lambda: _is_cancelled(run_id),
+        )
+    except Exception as exc:  # the run must end in a state, whatever Ansible did
+        output = RunOutput(status=RunStatus.FAILED, message=f"执行出错：{exc}")
+    with new_session(actor=actor) as session:
+        run = get_run(session, run_id)
+        record_results(session, run, output, host_ids)
+        counts = Counter(r.outcome.value for r in output.results.values())
+        run.summary = {
+            "hosts": len(host_ids),
+            "checks": len(check_ids),
+            "outcomes": dict(sorted(counts.items())),
+        }
+        run.status, run.message, run.finished_at = output.status, output.message, utcnow()
+        session.commit()
+        return run.status
+
+
+def default_worker_name() -> str:
+    import os
+
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def run_next(*, worker: str | None = None, run_id: int | None = None) -> int | None:
+    """Claim and execute one queued run; returns its id, or None when the queue is empty."""
+    with new_session(actor="worker") as session:
+        fail_abandoned_runs(session)
+        claimed = claim_run(session, worker=worker or default_worker_name(), run_id=run_id)
+        session.commit()
+    if claimed is None:
+        return None
+    execute_run(claimed)
+    return claimed
+
+
+def results_query(
+    *,
+    scope: Scope = ALL,
+    host_id: int | None = None,
+    check_id: str | None = None,
+    outcome: CheckOutcome | None = None,
+    history: bool = False,
+) -> Select[Any]:
+    model: type[CheckResult] | type[CheckResultHistory] = CheckResultHistory if history else CheckResult
+    stmt: Select[Any] = select(model).join(Host, Host.id == model.host_id)
+    if not scope.everything:
+        stmt = stmt.where(Host.unit_id.in_(scope.unit_ids or []))
+    if host_id is not None:
+        stmt = stmt.where(model.host_id == host_id)
+    if check_id:
+        stmt = stmt.where(model.check_id == check_id)
+    if outcome is not None:
+        stmt = stmt.where(model.outcome == outcome)
+    order = (model.checked_at.desc(), model.id.desc()) if history else (model.host_id, model.check_id)
+    return stmt.order_by(*order)
