@@ -11,6 +11,7 @@ API_PREFIX = "/api/v1"
 
 
 def create_app() -> FastAPI:
+    import exporters.sheets.api
     import inventory.api
     import taizhang.auth.api
     import taizhang.core_api
@@ -31,5 +32,6 @@ def create_app() -> FastAPI:
     api.include_router(taizhang.core_api.router)
     api.include_router(taizhang.auth.api.router)
     api.include_router(inventory.api.router)
+    api.include_router(exporters.sheets.api.router)
     app.include_router(api)
     return app

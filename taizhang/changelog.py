@@ -173,7 +173,7 @@ def append_rows(session: Session, rows: list[dict[str, Any]]) -> None:
         return
     conn = session.connection()
     _last_id, prev = _lock_head(session)  # type: ignore[misc]
-    last_id = None
+    prepared = []
     for row in rows:
         row = {**row, "before": to_jsonable(row.get("before")), "after": to_jsonable(row.get("after"))}
         row.setdefault("message", None)
@@ -181,8 +181,11 @@ def append_rows(session: Session, rows: list[dict[str, Any]]) -> None:
         row.setdefault("object_repr", "")
         row["prev_hash"] = prev
         row["hash"] = entry_hash(prev, row)
-        last_id = conn.execute(insert(ChangeLogEntry).values(row).returning(ChangeLogEntry.id)).scalar_one()
+        prepared.append(row)
         prev = row["hash"]
+    # One batched INSERT (executemany with RETURNING) instead of a round trip per row.
+    stmt = insert(ChangeLogEntry).returning(ChangeLogEntry.id, sort_by_parameter_order=True)
+    last_id = conn.execute(stmt, prepared).scalars().all()[-1]
     conn.execute(
         update(ChangeLogHead).where(ChangeLogHead.id == 1).values(last_entry_id=last_id, last_hash=prev)
     )

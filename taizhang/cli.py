@@ -82,11 +82,13 @@ def version() -> None:
 
 
 def _register() -> None:
+    import exporters.sheets.cli
     import inventory.cli
     from taizhang.auth import cli as auth_cli
 
     inventory.cli.register(app)
     auth_cli.register(app)
+    exporters.sheets.cli.register(app)
     try:
         from taizhang import cli_policy
     except ImportError:  # pragma: no cover - during development only

@@ -1,0 +1,1 @@
+"""Exporters: spreadsheets, Prometheus collectors, reports."""

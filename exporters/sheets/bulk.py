@@ -1,0 +1,93 @@
+"""Insert many new rows at once and still log each one in the change log."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import insert
+from sqlalchemy.orm import Session
+
+from taizhang.changelog import ChangeAction, append_rows, object_type_of, to_jsonable
+from taizhang.crud import Entity
+from taizhang.db import utcnow
+
+_REPR_FIELDS = ("name", "hostname", "title", "username", "code")
+
+
+def _association(entity: Entity, attribute: str) -> tuple[Any, str, str]:
+    """The secondary table of a many-to-many and its (this side, other side) column names."""
+    relationship = entity.model.__mapper__.relationships[attribute]
+    table = relationship.secondary
+    own_table = entity.model.__table__
+    local = next(c.name for c in table.c if any(fk.column.table is own_table for fk in c.foreign_keys))
+    remote = next(c.name for c in table.c if c.name != local)
+    return table, local, remote
+
+
+def insert_rows(session: Session, entity: Entity, payloads: list[dict[str, Any]]) -> list[int]:
+    """Insert validated Create payloads (ids in place of references); returns their new ids.
+
+    Many-to-many lists (``system_ids``) go to their association tables; every row gets a change
+    log entry with the importing actor, as an ORM flush would write.
+    """
+    if not payloads:
+        return []
+    model = entity.model
+    table_columns = set(model.__table__.c.keys())
+    now = utcnow()
+    rows = []
+    for payload in payloads:
+        row = {k: v for k, v in payload.items() if k in table_columns}
+        for name, value in row.items():
+            if value is not None and model.__table__.c[name].type.__class__.__name__ == "JSON":
+                row[name] = to_jsonable(value)
+        row.update(created_at=now, updated_at=now, version=1)
+        rows.append(row)
+    ids = list(session.scalars(insert(model).returning(model.id, sort_by_parameter_order=True), rows))
+    collections: dict[str, list[list[int]]] = {}
+    for field_name, relation in entity.relations.items():
+        table, local, remote = _association(entity, relation.attribute)
+        links = [
+            {local: oid, remote: target}
+            for oid, p in zip(ids, payloads, strict=True)
+            for target in p.get(field_name) or []
+        ]
+        if links:
+            session.execute(insert(table), links)
+        collections[relation.attribute] = [sorted(p.get(field_name) or []) for p in payloads]
+    _log(session, entity, ids, rows, collections, now)
+    return ids
+
+
+def _log(
+    session: Session,
+    entity: Entity,
+    ids: list[int],
+    rows: list[dict[str, Any]],
+    collections: dict[str, list[list[int]]],
+    now: Any,
+) -> None:
+    object_type = object_type_of(entity.model)
+    entries = []
+    for position, (object_id, row) in enumerate(zip(ids, rows, strict=True)):
+        after = {
+            k: to_jsonable(v) for k, v in row.items() if k not in ("created_at", "updated_at", "version")
+        }
+        after["id"] = object_id
+        for attribute, lists in collections.items():
+            after[attribute] = lists[position]
+        entries.append(
+            {
+                "time": now,
+                "actor": session.info.get("actor") or "system",
+                "action": ChangeAction.CREATE.value,
+                "object_type": object_type,
+                "object_id": object_id,
+                "object_repr": next((str(row[f])[:300] for f in _REPR_FIELDS if row.get(f)), ""),
+                "before": None,
+                "after": after,
+                "request_id": session.info.get("request_id"),
+                "message": session.info.get("change_message"),
+            }
+        )
+    append_rows(session, entries)
