@@ -78,6 +78,7 @@ class _Row:
     cells: dict[str, Any]
     data: dict[str, Any]
     key: tuple[Any, ...]
+    bad: set[str] = field(default_factory=set)
 
 
 def import_file(
@@ -174,7 +175,11 @@ class _SheetImport:
         keys = self.spec.columns_of_field(field_name) if field_name else []
         present = [k for k in keys if k in self.layout.positions]
         key = present[0] if present else None
-        self.problem(row.number, key, reason, value=row.cells.get(key) if key else None)
+        self.row_problem(row, key, reason)
+
+    def row_problem(self, row: _Row, column_key: str | None, reason: str) -> None:
+        row.bad.add(column_key or "")
+        self.problem(row.number, column_key, reason, value=row.cells.get(column_key) if column_key else None)
 
     # ------------------------------------------------------------ sheet
 
@@ -237,7 +242,7 @@ class _SheetImport:
     # ------------------------------------------------------------ one row
 
     def _parse(self, row: _Row) -> bool:
-        before = self.problem_count
+        """Read every cell and resolve references; a row with problems still reports all of them."""
         values: dict[str, Any] = {}
         for key, raw in row.cells.items():
             if is_blank(raw):
@@ -246,22 +251,16 @@ class _SheetImport:
             try:
                 values[key] = self.parsers[key](raw)
             except CellError as exc:
-                self.problem(row.number, key, str(exc), value=raw)
-        if self.problem_count > before:
-            self._mark_failed(row, values)
-            return False
+                self.row_problem(row, key, str(exc))
         row.data = self._fields(row, values)
-        if self.problem_count > before:
-            self._mark_failed(row, row.data)
-            return False
         row.key = tuple(row.data.get(k, self._default(k)) for k in self.spec.key)
-        if row.key in self.seen:
+        if None not in row.key and row.key in self.seen:
             columns = [k for f in self.spec.key for k in self.spec.columns_of_field(f)]
-            self.field_problem(
-                row, self.spec.key[0], f"与第 {self.seen[row.key]} 行重复（{self._key_text(row, columns)}）"
-            )
+            text = self._key_text(row, columns)
+            self.field_problem(row, self.spec.key[0], f"与第 {self.seen[row.key]} 行重复（{text}）")
             return False
-        self.seen[row.key] = row.number
+        if None not in row.key:
+            self.seen[row.key] = row.number
         return True
 
     def _key_text(self, row: _Row, columns: list[str]) -> str:
@@ -280,7 +279,7 @@ class _SheetImport:
                 continue
             if value is _BLANK:
                 if self.create_fields[key].is_required():
-                    self.problem(row.number, key, "必填，不能为空")
+                    self.row_problem(row, key, "必填，不能为空")
                     continue
                 value = self._default(key)
             data[key] = value
@@ -295,7 +294,7 @@ class _SheetImport:
         parts = [values.get(k, _BLANK) for k in ref.columns]
         if all(p is _BLANK for p in parts):
             if self.create_fields[ref.field].is_required():
-                self.problem(row.number, ref.columns[0], "必填，不能为空")
+                self.row_problem(row, ref.columns[0], "必填，不能为空")
                 return _BLANK
             return self._default(ref.field)
         index = self.ctx.ref_index(ref.target)
@@ -310,12 +309,7 @@ class _SheetImport:
                 else:
                     found.append(object_id)
             if missing:
-                self.problem(
-                    row.number,
-                    ref.columns[0],
-                    f"{label}“{'、'.join(missing)}”不存在",
-                    value=row.cells[ref.columns[0]],
-                )
+                self.row_problem(row, ref.columns[0], f"{label}“{'、'.join(missing)}”不存在")
                 return _BLANK
             return found
         key = tuple("" if p is _BLANK else p for p in parts)
@@ -323,9 +317,7 @@ class _SheetImport:
         if object_id is None:
             shown = " / ".join(str(p) for p in key if p != "")
             why = "所在行有错误" if index.is_failed(key) else "不存在"
-            self.problem(
-                row.number, ref.columns[0], f"{label}“{shown}”{why}", value=row.cells[ref.columns[0]]
-            )
+            self.row_problem(row, ref.columns[0], f"{label}“{shown}”{why}")
             return _BLANK
         return object_id
 
@@ -341,11 +333,16 @@ class _SheetImport:
             index.failed.update(index.keys_of(clean))
 
     def _validate(self, row: _Row, data: dict[str, Any]) -> dict[str, Any] | None:
+        """The Create schema's verdict; errors on cells that already failed are not repeated."""
         try:
             payload = self.entity.create.model_validate(data)
         except ValidationError as exc:
             for name, reason in field_errors(exc):
-                self.field_problem(row, name, reason)
+                columns = self.spec.columns_of_field(name) if name else []
+                if not row.bad.intersection(columns):
+                    self.field_problem(row, name, reason)
+            payload = None
+        if row.bad or payload is None:
             self._mark_failed(row, data)
             return None
         return payload.model_dump()

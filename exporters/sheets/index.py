@@ -47,7 +47,7 @@ class RefIndex:
         self.owner: dict[int, int | None] = {}
         if spec.owner_column:
             column = getattr(model, spec.owner_column)
-            self.owner = dict(session.execute(select(model.id, column)).tuples().all())
+            self.owner = {row[0]: row[1] for row in session.execute(select(model.id, column))}
         self.failed: set[Key] = set()
         self.pending: set[Key] = set()
 

@@ -20,7 +20,20 @@ from taizhang.enums import LabeledEnum
 EXCEL_EPOCH = dt.date(1899, 12, 30)
 LIST_SEPARATORS = re.compile(r"[、;；,，\n\r\t]+|\s{2,}")
 IP_SEPARATORS = re.compile(r"[、;；,，\s]+")
-_CN_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5}
+_CN_DIGITS = {
+    "零": 0,
+    "〇": 0,
+    "一": 1,
+    "二": 2,
+    "两": 2,
+    "三": 3,
+    "四": 4,
+    "五": 5,
+    "六": 6,
+    "七": 7,
+    "八": 8,
+    "九": 9,
+}
 _TRUE = {"是", "有", "y", "yes", "true", "1", "√", "✓", "已", "已登记", "已开展", "需要", "需"}
 _FALSE = {"否", "无", "n", "no", "false", "0", "×", "✗", "未", "未登记", "未开展", "不需要", "不需"}
 
@@ -141,7 +154,7 @@ def parse_level(value: Any) -> int:
         number = parse_int(value)
     else:
         text = fold(str(value)).upper()
-        match = re.fullmatch(r"(?:第)?([0-9一二三四五])(?:级)?(?:\(.*\))?", text) or re.fullmatch(
+        match = re.fullmatch(r"(?:第)?([0-9一二三四五六七八九])(?:级)?(?:\(.*\))?", text) or re.fullmatch(
             r"S([1-5])A\1G\1", text
         )
         if match is None:
