@@ -218,15 +218,19 @@ class _SheetImport:
             yield chunk
 
     def _chunk(self, rows: list[_Row]) -> None:
-        parsed = [row for row in rows if self._parse(row)]
-        existing_ids = [i for row in parsed if (i := self.own.get(row.key)) is not None]
-        loaded = self._load(existing_ids)
-        for row in parsed:
+        """New rows are queued at once (a later row may name them); changed rows are loaded in one go."""
+        updates: list[tuple[_Row, int]] = []
+        for row in rows:
+            if not self._parse(row):
+                continue
             object_id = self.own.get(row.key)
             if object_id is None:
                 self._create(row)
             else:
-                self._update(row, loaded[object_id])
+                updates.append((row, object_id))
+        loaded = self._load([object_id for _, object_id in updates])
+        for row, object_id in updates:
+            self._update(row, loaded[object_id])
         self._flush()
 
     def _load(self, ids: list[int]) -> dict[int, Any]:
