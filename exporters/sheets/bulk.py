@@ -14,7 +14,7 @@ from taizhang.db import utcnow
 _REPR_FIELDS = ("name", "hostname", "title", "username", "code")
 
 
-def _association(entity: Entity, attribute: str) -> tuple[Any, str, str]:
+def association(entity: Entity, attribute: str) -> tuple[Any, str, str]:
     """The secondary table of a many-to-many and its (this side, other side) column names."""
     relationship = entity.model.__mapper__.relationships[attribute]
     table = relationship.secondary
@@ -32,28 +32,29 @@ def insert_rows(session: Session, entity: Entity, payloads: list[dict[str, Any]]
     """
     if not payloads:
         return []
-    model = entity.model
-    table_columns = set(model.__table__.c.keys())
+    table = entity.model.__table__
+    json_columns = {c.name for c in table.c if c.type.__class__.__name__ == "JSON"}
     now = utcnow()
     rows = []
     for payload in payloads:
-        row = {k: v for k, v in payload.items() if k in table_columns}
-        for name, value in row.items():
-            if value is not None and model.__table__.c[name].type.__class__.__name__ == "JSON":
-                row[name] = to_jsonable(value)
+        row = {k: v for k, v in payload.items() if k in table.c}
+        for name in json_columns.intersection(row):
+            row[name] = to_jsonable(row[name])
         row.update(created_at=now, updated_at=now, version=1)
         rows.append(row)
-    ids = list(session.scalars(insert(model).returning(model.id, sort_by_parameter_order=True), rows))
+    # A Core INSERT (executemany with RETURNING): the ORM's per-object bookkeeping is not needed here.
+    stmt = insert(table).returning(table.c.id, sort_by_parameter_order=True)
+    ids = list(session.execute(stmt, rows).scalars())
     collections: dict[str, list[list[int]]] = {}
     for field_name, relation in entity.relations.items():
-        table, local, remote = _association(entity, relation.attribute)
+        link_table, local, remote = association(entity, relation.attribute)
         links = [
             {local: oid, remote: target}
             for oid, p in zip(ids, payloads, strict=True)
             for target in p.get(field_name) or []
         ]
         if links:
-            session.execute(insert(table), links)
+            session.execute(insert(link_table), links)
         collections[relation.attribute] = [sorted(p.get(field_name) or []) for p in payloads]
     _log(session, entity, ids, rows, collections, now)
     return ids
@@ -70,9 +71,7 @@ def _log(
     object_type = object_type_of(entity.model)
     entries = []
     for position, (object_id, row) in enumerate(zip(ids, rows, strict=True)):
-        after = {
-            k: to_jsonable(v) for k, v in row.items() if k not in ("created_at", "updated_at", "version")
-        }
+        after = {k: v for k, v in row.items() if k not in ("created_at", "updated_at", "version")}
         after["id"] = object_id
         for attribute, lists in collections.items():
             after[attribute] = lists[position]

@@ -230,17 +230,26 @@ class _SheetImport:
                 updates.append((row, object_id))
         loaded = self._load([object_id for _, object_id in updates])
         for row, object_id in updates:
-            self._update(row, loaded[object_id])
+            self._update(row, object_id, loaded[object_id])
         self._flush()
 
-    def _load(self, ids: list[int]) -> dict[int, Any]:
-        model = self.entity.model
-        out: dict[int, Any] = {}
+    def _load(self, ids: list[int]) -> dict[int, dict[str, Any]]:
+        """Create-schema fields of existing rows, read with plain queries (no ORM objects)."""
+        table = self.entity.model.__table__
+        columns = [table.c[name] for name in self.create_fields if name in table.c]
+        relations = {f: bulk.association(self.entity, r.attribute) for f, r in self.entity.relations.items()}
+        out: dict[int, dict[str, Any]] = {}
         for start in range(0, len(ids), 500):
-            stmt = (
-                select(model).where(model.id.in_(ids[start : start + 500])).options(*self.entity.load_options)
-            )
-            out.update({obj.id: obj for obj in self.session.execute(stmt).scalars()})
+            part = ids[start : start + 500]
+            for row in self.session.execute(select(table.c.id, *columns).where(table.c.id.in_(part))):
+                out[row[0]] = {c.name: value for c, value in zip(columns, row[1:], strict=True)}
+                out[row[0]].update({f: [] for f in relations})
+            for field_name, (association, local, remote) in relations.items():
+                links = select(association.c[local], association.c[remote]).where(
+                    association.c[local].in_(part)
+                )
+                for object_id, target in self.session.execute(links.order_by(association.c[remote])):
+                    out[object_id][field_name].append(target)
         return out
 
     # ------------------------------------------------------------ one row
@@ -404,8 +413,7 @@ class _SheetImport:
                 index.add(payload, object_id)
         self.stats.created += len(ids)
 
-    def _update(self, row: _Row, obj: Any) -> None:
-        snapshot = {name: getattr(obj, name) for name in self.create_fields}
+    def _update(self, row: _Row, object_id: int, snapshot: dict[str, Any]) -> None:
         payload = self._validate(row, {**snapshot, **row.data})
         if payload is None:
             return
@@ -423,7 +431,7 @@ class _SheetImport:
             crud.update(
                 self.session,
                 self.entity,
-                obj.id,
+                object_id,
                 self.entity.update.model_validate(diff),
                 scope=self.ctx.scope,
             )
@@ -431,5 +439,5 @@ class _SheetImport:
             self.field_problem(row, exc.field, exc.message)
             return
         if self.referenced:
-            self.ctx.ref_index(self.spec.name).add(payload, obj.id)
+            self.ctx.ref_index(self.spec.name).add(payload, object_id)
         self.stats.updated += 1
