@@ -54,8 +54,11 @@ def file_kind(path: Path) -> str:
     if magic.startswith(b"\xd0\xcf\x11\xe0"):
         raise Invalid("不支持旧版 .xls 格式，请在 Excel 中另存为 .xlsx 后再导入", field="file")
     if magic.startswith(b"PK"):
-        with zipfile.ZipFile(path) as archive:
-            names = archive.namelist()
+        try:
+            with zipfile.ZipFile(path) as archive:
+                names = archive.namelist()
+        except (zipfile.BadZipFile, OSError):
+            raise Invalid(f"文件已损坏，无法作为 {suffix or '.xlsx'} 打开", field="file") from None
         return "xlsx" if "[Content_Types].xml" in names else "zip"
     if suffix in (".xlsx", ".xlsm", ".zip"):
         raise Invalid(f"文件不是有效的 {suffix} 文件（已损坏或扩展名不符）", field="file")
@@ -111,8 +114,11 @@ def _xlsx_sheets(path: Path) -> Iterator[list[RawSheet]]:
 def _xlsx_stream(worksheet: Any) -> Callable[[], Iterator[Row]]:
     def rows() -> Iterator[Row]:
         worksheet.reset_dimensions()  # some generators write a wrong <dimension>
-        for number, values in enumerate(worksheet.iter_rows(values_only=True), start=1):
-            yield number, tuple(values)
+        try:
+            for number, values in enumerate(worksheet.iter_rows(values_only=True), start=1):
+                yield number, tuple(values)
+        except Exception as exc:  # damaged sheet XML surfaces only while streaming
+            raise Invalid(f"工作表“{worksheet.title}”已损坏，无法读取：{exc}", field="file") from None
 
     return rows
 

@@ -306,6 +306,11 @@ def test_refusal_is_422_with_problems_and_marked_copy(client: TestClient, tmp_pa
     assert dry.status_code == 200 and dry.json()["written"] is False
     assert client.get(f"{INV}/units").json()["count"] == 0
 
+    broken = client.post("/api/v1/imports", files={"file": ("坏文件.xlsx", b"PK\x03\x04 not really a zip")})
+    assert broken.status_code == 422 and "xlsx" in broken.json()["detail"]
+    empty = client.post("/api/v1/imports", files={"file": ("空.csv", b"")})
+    assert empty.status_code == 422 and "没有可识别的台账工作表" in empty.json()["problems"][0]["reason"]
+
 
 def test_unit_user_imports_and_exports_only_own_units(
     client: TestClient, make_user: Callable[..., dict[str, str]], tmp_path: Path
