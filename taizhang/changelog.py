@@ -18,7 +18,20 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text, event, insert, inspect, select, update
+from sqlalchemy import (
+    JSON,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    event,
+    func,
+    insert,
+    inspect,
+    select,
+    update,
+)
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Mapped, Session, mapped_column
@@ -183,9 +196,10 @@ def append_rows(session: Session, rows: list[dict[str, Any]]) -> None:
         row["hash"] = entry_hash(prev, row)
         prepared.append(row)
         prev = row["hash"]
-    # One batched INSERT (executemany with RETURNING) instead of a round trip per row.
-    stmt = insert(ChangeLogEntry).returning(ChangeLogEntry.id, sort_by_parameter_order=True)
-    last_id = conn.execute(stmt, prepared).scalars().all()[-1]
+    # One executemany instead of a round trip per row; the head lock keeps other writers out, so
+    # the largest id afterwards is this batch's last row.
+    conn.execute(insert(ChangeLogEntry), prepared)
+    last_id = conn.execute(select(func.max(ChangeLogEntry.id))).scalar_one()
     conn.execute(
         update(ChangeLogHead).where(ChangeLogHead.id == 1).values(last_entry_id=last_id, last_hash=prev)
     )
