@@ -8,6 +8,7 @@ in-memory indexes, new rows are inserted in bulk, changed rows go through ``taiz
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -29,6 +30,13 @@ from taizhang.errors import DomainError
 
 CHUNK = 2000
 _BLANK = object()
+_NOTE = re.compile(r"^\s*(填表人|填报人|制表人|审核人|负责人|联系人|填报日期|制表日期|备注|说明|注)\s*[:：]")
+
+
+def is_note_row(values: tuple[Any, ...]) -> bool:
+    """A signature or note line under the table (填表人：… 审核人：…), not a record."""
+    filled = [v for v in values if not is_blank(v)]
+    return 0 < len(filled) <= 3 and all(isinstance(v, str) and _NOTE.match(v) for v in filled)
 
 
 @dataclass
@@ -205,7 +213,7 @@ class _SheetImport:
     def _chunks(self) -> Iterator[list[_Row]]:
         chunk: list[_Row] = []
         for number, values in self.layout.sheet.rows():
-            if number <= self.layout.header_row or all(is_blank(v) for v in values):
+            if number <= self.layout.header_row or all(is_blank(v) for v in values) or is_note_row(values):
                 continue
             cells = {k: (values[p] if p < len(values) else None) for k, p in self.layout.positions.items()}
             if all(is_blank(v) for v in cells.values()):

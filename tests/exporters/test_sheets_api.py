@@ -337,6 +337,10 @@ def test_unit_user_imports_and_exports_only_own_units(
     own = county_xlsx(tmp_path / "own.xlsx", {"信息系统": systems[:2]})
     accepted = client.post("/api/v1/imports", files={"file": ("own.xlsx", own.read_bytes())}, headers=headers)
     assert accepted.status_code == 200, accepted.text
+    log = client.get("/api/v1/changelog", params={"object_type": "inventory.system"}).json()["results"]
+    assert [(e["actor"], e["action"], e["object_repr"]) for e in log] == [
+        ("jy_staff", "create", "学籍管理系统")
+    ]
     assert _post(
         client, "systems", {"catalogue_number": "MZ-001", "name": "低保系统", "owner_unit_id": units["MZ01"]}
     )
