@@ -22,9 +22,9 @@ from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
-from exporters.sheets.importer import Mark
 from exporters.sheets.problems import Problem
 from exporters.sheets.reader import open_sheets
+from exporters.sheets.result import Mark
 
 OPTIONS_SHEET = "选项"
 HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
