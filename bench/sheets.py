@@ -3,7 +3,8 @@
     python -m bench.sheets --rows 50000 --format csv
     python -m bench.sheets --rows 50000 --format xlsx --database postgresql+psycopg://postgres@127.0.0.1/bench
 
-Without ``--database`` a fresh SQLite file in a temporary directory is used. The peak is the
+Without ``--database`` a fresh SQLite file in a temporary directory is used; a ``--database``
+must be an empty database (the benchmark creates the schema, one unit and 100 systems). The peak is the
 process's maximum resident set size (``getrusage``); ``--tracemalloc`` also reports the peak of
 Python allocations during the import (it slows the import down about twofold).
 """

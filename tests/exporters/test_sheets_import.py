@@ -225,6 +225,7 @@ def test_same_file_twice_changes_nothing_and_an_edit_is_an_update(
     entry = session.execute(select(ChangeLogEntry).order_by(ChangeLogEntry.id.desc()).limit(1)).scalar_one()
     assert (entry.actor, entry.action, entry.object_id) == ("cli:editor", "update", system.id)
     assert (entry.before["mlps_level"], entry.after["mlps_level"]) == (3, 2)
+    assert verify_chain(session).ok  # bulk-created rows and ORM updates share one intact chain
 
 
 def test_dry_run_checks_everything_and_writes_nothing(
