@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import func, insert, select, text
+from sqlalchemy import bindparam, delete, func, insert, select, text, update
 from sqlalchemy.orm import Session
 
 from taizhang.changelog import ChangeAction, append_rows, object_type_of, to_jsonable
@@ -75,6 +75,84 @@ def insert_rows(session: Session, entity: Entity, payloads: list[dict[str, Any]]
     return ids
 
 
+def update_rows(
+    session: Session, entity: Entity, changes: list[tuple[int, dict[str, Any], dict[str, Any]]]
+) -> None:
+    """Write changed rows — (id, Create fields before, validated Create payload after) — in bulk.
+
+    Each row's version goes up by one and its change gets a log entry with before and after, as
+    an ORM flush would write; many-to-many lists are replaced where they changed.
+    """
+    table = entity.model.__table__
+    columns = [name for name in entity.create.model_fields if name in table.c]
+    json_columns = {c.name for c in table.c if c.type.__class__.__name__ == "JSON"}
+    now = utcnow()
+    params = []
+    for object_id, _before, payload in changes:
+        values = {f"v_{c}": to_jsonable(payload[c]) if c in json_columns else payload[c] for c in columns}
+        params.append({"v_id": object_id, "v_updated_at": now, **values})
+    stmt = (
+        update(table)
+        .where(table.c.id == bindparam("v_id"))
+        .values(
+            {
+                **{c: bindparam(f"v_{c}") for c in columns},
+                "updated_at": bindparam("v_updated_at"),
+                "version": table.c.version + 1,
+            }
+        )
+    )
+    session.execute(stmt, params)
+    for field_name, relation in entity.relations.items():
+        link_table, local, remote = association(entity, relation.attribute)
+        changed = [
+            (i, p)
+            for i, b, p in changes
+            if sorted(b.get(field_name) or []) != sorted(p.get(field_name) or [])
+        ]
+        if not changed:
+            continue
+        session.execute(delete(link_table).where(link_table.c[local].in_([i for i, _ in changed])))
+        links = [{local: i, remote: target} for i, p in changed for target in p.get(field_name) or []]
+        if links:
+            session.execute(insert(link_table), links)
+    renames = {f: r.attribute for f, r in entity.relations.items()}
+    entries = []
+    for object_id, before, payload in changes:
+        shown = {renames.get(k, k): sorted(v) if k in renames else v for k, v in before.items()}
+        after = {renames.get(k, k): sorted(v or []) if k in renames else v for k, v in payload.items()}
+        entries.append(
+            _entry(
+                session,
+                entity,
+                ChangeAction.UPDATE,
+                object_id,
+                {**shown, "id": object_id},
+                {**after, "id": object_id},
+                now,
+            )
+        )
+    append_rows(session, entries)
+
+
+def _entry(
+    session: Session, entity: Entity, action: ChangeAction, object_id: int, before: Any, after: Any, now: Any
+) -> dict[str, Any]:
+    source = after if after is not None else before
+    return {
+        "time": now,
+        "actor": session.info.get("actor") or "system",
+        "action": action.value,
+        "object_type": object_type_of(entity.model),
+        "object_id": object_id,
+        "object_repr": next((str(source[f])[:300] for f in _REPR_FIELDS if source.get(f)), ""),
+        "before": before,
+        "after": after,
+        "request_id": session.info.get("request_id"),
+        "message": session.info.get("change_message"),
+    }
+
+
 def _log(
     session: Session,
     entity: Entity,
@@ -83,25 +161,10 @@ def _log(
     collections: dict[str, list[list[int]]],
     now: Any,
 ) -> None:
-    object_type = object_type_of(entity.model)
     entries = []
     for position, (object_id, row) in enumerate(zip(ids, rows, strict=True)):
         after = {k: v for k, v in row.items() if k not in ("created_at", "updated_at", "version")}
-        after["id"] = object_id
         for attribute, lists in collections.items():
             after[attribute] = lists[position]
-        entries.append(
-            {
-                "time": now,
-                "actor": session.info.get("actor") or "system",
-                "action": ChangeAction.CREATE.value,
-                "object_type": object_type,
-                "object_id": object_id,
-                "object_repr": next((str(row[f])[:300] for f in _REPR_FIELDS if row.get(f)), ""),
-                "before": None,
-                "after": after,
-                "request_id": session.info.get("request_id"),
-                "message": session.info.get("change_message"),
-            }
-        )
+        entries.append(_entry(session, entity, ChangeAction.CREATE, object_id, None, after, now))
     append_rows(session, entries)

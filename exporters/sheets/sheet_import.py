@@ -22,7 +22,6 @@ from exporters.sheets.problems import Problem, field_errors
 from exporters.sheets.reader import Layout
 from exporters.sheets.result import ImportResult, Mark, SheetResult
 from exporters.sheets.spec import Ref, SheetSpec, all_sheets
-from taizhang import crud
 from taizhang.auth.principal import Scope
 from taizhang.errors import DomainError
 
@@ -83,6 +82,7 @@ class SheetImport:
         self.referenced = self.spec.name in {r.target for s in all_sheets() for r in s.refs}
         self.seen: dict[tuple[Any, ...], int] = {}
         self.pending: list[tuple[_Row, dict[str, Any]]] = []
+        self.changes: list[tuple[int, dict[str, Any], dict[str, Any]]] = []
         self.stats = SheetResult(layout.sheet.name, self.spec.name, ignored_columns=layout.ignored)
         self.problem_count = 0
 
@@ -312,29 +312,40 @@ class SheetImport:
         payload = self._validate(row, row.data)
         if payload is None or not self._check_scope(row, payload, changing=True):
             return
-        if self.entity.validate is not None:
-            columns = {k: v for k, v in payload.items() if k in self.entity.model.__table__.c}
-            try:
-                self.entity.validate(self.session, self.entity.model(**columns))
-            except DomainError as exc:
-                self.field_problem(row, exc.field, exc.message)
-                return
-        for unique in self.uniques:
-            key = unique.key_of(payload)
-            if key is not None and unique.get(key) is not None:
-                shown = "、".join(
-                    f"{self.entity.label_of(c)}“{v}”" for c, v in zip(unique.columns, key, strict=True)
-                )
-                self.field_problem(row, unique.columns[-1], f"{self.entity.label}{shown}已存在")
-                return
-            if key is not None:
-                unique.add(key, -row.number)
+        if not self._entity_checks(row, payload, None):
+            return
         self.pending.append((row, payload))
         if self.referenced:
             index = self.ctx.ref_index(self.spec.name)
             index.pending.update(index.keys_of(payload))
 
+    def _entity_checks(self, row: _Row, payload: dict[str, Any], object_id: int | None) -> bool:
+        """The entity's own ``validate`` hook and its unique keys, as ``taizhang.crud`` applies them."""
+        if self.entity.validate is not None:
+            columns = {k: v for k, v in payload.items() if k in self.entity.model.__table__.c}
+            try:
+                self.entity.validate(self.session, self.entity.model(id=object_id, **columns))
+            except DomainError as exc:
+                self.field_problem(row, exc.field, exc.message)
+                return False
+        for unique in self.uniques:
+            key = unique.key_of(payload)
+            holder = unique.get(key) if key is not None else None
+            if key is not None and holder is not None and holder != object_id:
+                shown = "、".join(
+                    f"{self.entity.label_of(c)}“{v}”" for c, v in zip(unique.columns, key, strict=True)
+                )
+                self.field_problem(row, unique.columns[-1], f"{self.entity.label}{shown}已存在")
+                return False
+            if key is not None:
+                unique.add(key, object_id if object_id is not None else -row.number)
+        return True
+
     def _flush(self) -> None:
+        if self.changes:
+            bulk.update_rows(self.session, self.entity, self.changes)
+            self.stats.updated += len(self.changes)
+            self.changes = []
         if not self.pending:
             return
         rows, payloads = zip(*self.pending, strict=True)
@@ -361,17 +372,10 @@ class SheetImport:
         if not diff:
             self.stats.unchanged += 1
             return
-        try:
-            crud.update(
-                self.session,
-                self.entity,
-                object_id,
-                self.entity.update.model_validate(diff),
-                scope=self.ctx.scope,
-            )
-        except DomainError as exc:
-            self.field_problem(row, exc.field, exc.message)
+        if not self._check_scope(row, payload, changing=True) or not self._entity_checks(
+            row, payload, object_id
+        ):
             return
+        self.changes.append((object_id, snapshot, payload))
         if self.referenced:
             self.ctx.ref_index(self.spec.name).add(payload, object_id)
-        self.stats.updated += 1

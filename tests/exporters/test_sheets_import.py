@@ -254,3 +254,38 @@ def test_unrecognised_file_and_old_xls_are_refused(engine: object, tmp_path: Pat
         assert ".xlsx" in exc.message
     else:
         raise AssertionError("an .xls file must be refused")
+
+
+def test_updates_replace_links_bump_versions_and_keep_unique_keys(
+    engine: object, session: Session, tmp_path: Path
+) -> None:
+    systems = [
+        ["目录编号", "系统名称", "主管单位"],
+        ["XF-001", "甲系统", "县教育局"],
+        ["XF-002", "乙系统", "县教育局"],
+    ]
+    hosts = [["主机名", "主机类型", "承载的信息系统"], ["web01", "虚拟机", "XF-001、XF-002"]]
+    first = county_xlsx(tmp_path / "a.xlsx", {"单位": UNITS_SHEET, "信息系统": systems, "主机": hosts})
+    assert import_path(first).ok
+    hosts[1][2] = "XF-002"
+    renamed = [row[:] for row in UNITS_SHEET]
+    renamed[2][2] = "县教育局"  # MZ01 would take JY01's name
+    second = county_xlsx(tmp_path / "b.xlsx", {"单位": renamed, "主机": hosts})
+    refused = import_path(second)
+    assert [(p.sheet, p.row, p.column, p.reason) for p in refused.problems] == [
+        ("单位", 3, "单位名称", "单位单位名称“县教育局”已存在")
+    ]
+    third = county_xlsx(tmp_path / "c.xlsx", {"主机": hosts})
+    assert import_path(third, actor="cli:ops").sheets[0].updated == 1
+    session.expire_all()
+    host = session.execute(select(Host).options(selectinload(Host.systems))).scalar_one()
+    assert [s.catalogue_number for s in host.systems] == ["XF-002"] and host.version == 2
+    entry = session.execute(select(ChangeLogEntry).order_by(ChangeLogEntry.id.desc()).limit(1)).scalar_one()
+    ids = sorted(s.id for s in session.execute(select(System)).scalars())
+    assert (entry.action, entry.actor, entry.before["systems"], entry.after["systems"]) == (
+        "update",
+        "cli:ops",
+        ids,
+        ids[1:],
+    )
+    assert verify_chain(session).ok
