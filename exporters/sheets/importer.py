@@ -3,7 +3,7 @@
 ``import_file`` writes inside the caller's transaction and returns an ``ImportResult``; the
 boundary (request, CLI command) rolls back when the result has problems or for a dry run, so one
 bad row writes nothing. Rows are read as a stream and handled in chunks: natural keys come from
-in-memory indexes, new rows are inserted in bulk, changed rows go through ``taizhang.crud.update``.
+in-memory indexes, and new and changed rows are written in bulk, each with its change-log entry.
 """
 
 from __future__ import annotations

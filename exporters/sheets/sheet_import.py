@@ -1,7 +1,9 @@
 """One worksheet of an import: rows read in chunks, checked, and created or updated.
 
-Every row goes through the entity's Create schema, its ``validate`` hook, unit scope and unique
-checks; new rows are queued and inserted in bulk, changed rows go through ``taizhang.crud.update``.
+Every row goes through the rules the entity declares for ``taizhang.crud`` — its Create schema,
+its ``validate`` hook, its unique keys, unit scope (``unit_writable``, owning units) and its
+references — with lookups answered from in-memory indexes instead of a query per row; new and
+changed rows are then written in bulk per chunk.
 """
 
 from __future__ import annotations
