@@ -12,6 +12,7 @@ API_PREFIX = "/api/v1"
 
 def create_app() -> FastAPI:
     import exporters.prometheus.api
+    import exporters.sheets.api
     import inventory.api
     import migration.api
     import security.evidence.api
@@ -47,6 +48,7 @@ def create_app() -> FastAPI:
     api.include_router(security.evidence.api.router)
     api.include_router(security.findings.api.router)
     api.include_router(security.verification.api.router)
+    api.include_router(exporters.sheets.api.router)
     app.include_router(api)
     app.include_router(exporters.prometheus.api.router)
     security.findings.background.install(app)

@@ -139,6 +139,7 @@ def version() -> None:
 
 
 def _register() -> None:
+    import exporters.sheets.cli
     import inventory.cli
     import migration.cli
     import security.evidence.cli
@@ -159,6 +160,7 @@ def _register() -> None:
     auth_cli.register(app)
     security.findings.cli.register(app)
     security.verification.cli.register(app)
+    exporters.sheets.cli.register(app)
     app.add_typer(cli_policy.policy_app, name="policy")
     app.add_typer(cli_policy.workdays_app, name="workdays")
 

@@ -71,6 +71,7 @@ def _empty_all_tables(engine: Engine) -> None:
                 text("TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE")
             )
         else:
+            conn.execute(text("PRAGMA defer_foreign_keys=ON"))  # self-references (units.parent_id)
             for table in reversed(tables):
                 conn.execute(text(f'DELETE FROM "{table}"'))
             if conn.execute(text("SELECT name FROM sqlite_master WHERE name='sqlite_sequence'")).first():
