@@ -6,12 +6,14 @@ from fastapi import APIRouter, FastAPI
 
 from taizhang import __version__
 from taizhang.api import install_error_handlers, request_id_middleware
+from taizhang.web import install_web
 
 API_PREFIX = "/api/v1"
 
 
 def create_app() -> FastAPI:
     import inventory.api
+    import inventory.pages
     import taizhang.auth.api
     import taizhang.core_api
     import taizhang.models
@@ -32,4 +34,6 @@ def create_app() -> FastAPI:
     api.include_router(taizhang.auth.api.router)
     api.include_router(inventory.api.router)
     app.include_router(api)
+    install_web(app)
+    app.include_router(inventory.pages.router)
     return app
