@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from inventory import stats, views
-from inventory.choices import KEY_PRODUCT_CLASSES, Controllability, Hosting
+from inventory.choices import KEY_PRODUCT_CLASSES, BaseLibrary, Controllability, Hosting
 from inventory.entities import (
     HOSTS,
     NETWORK_ATTACHMENTS,
@@ -121,6 +121,10 @@ def _no_data(session: Session, principal: Principal, obj: Any) -> dict[str, Any]
     return {}
 
 
+def basic_panel(session: Session, principal: Principal, system: System) -> dict[str, Any]:
+    return {"libraries": {b.value: b.label for b in BaseLibrary}}
+
+
 def networks_panel(session: Session, principal: Principal, system: System) -> dict[str, Any]:
     return {"rows": all_rows(session, NETWORK_ATTACHMENTS, filters={"system_id": system.id})}
 
@@ -169,14 +173,7 @@ def host_history_panel(session: Session, principal: Principal, host: Host) -> di
 
 
 def eos_of_hosts(hosts: Sequence[Host]) -> dict[int, dt.date | None]:
-    from taizhang.policy import get_policy
-
-    policy = get_policy()
-    out: dict[int, dt.date | None] = {}
-    for host in hosts:
-        entry = policy.eos_for(host.os_name, host.os_version) if host.os_name else None
-        out[host.id] = entry.end_of_support if entry else None
-    return out
+    return {host.id: stats.end_of_support(host.os_name, host.os_version) for host in hosts}
 
 
 def register() -> None:
@@ -191,7 +188,7 @@ def register() -> None:
     register_dashboard_section(DashboardSection("inventory.hosts", "主机与操作系统", hosts_section, "inventory/dash_hosts.html", read, 50))
 
     panels = [
-        Panel("basic", "基本信息", _no_data, "inventory/panels/system_basic.html", read, 10),
+        Panel("basic", "基本信息", basic_panel, "inventory/panels/system_basic.html", read, 10),
         Panel("hosting", "部署与上云", _no_data, "inventory/panels/system_hosting.html", read, 20),
         Panel("networks", "接入网络", networks_panel, "inventory/panels/system_networks.html", read, 30),
         Panel("products", "产品与安全可控", products_panel, "inventory/panels/system_products.html", read, 40),

@@ -136,9 +136,22 @@ class OsFigures:
         return f"{self.os_name} {self.os_version}".strip() or "未登记"
 
 
-def hosts_by_os(session: Session, scope: Scope) -> list[OsFigures]:
+def end_of_support(os_name: str, os_version: str) -> dt.date | None:
+    """The policy's end-of-support date for an OS as a host reports it.
+
+    Some inventories split the version off names that carry it ("Windows Server" + "2012 R2"
+    for the policy's "Windows Server 2012"), so the joined name is tried as well.
+    """
     from taizhang.policy import get_policy
 
+    if not os_name:
+        return None
+    policy = get_policy()
+    entry = policy.eos_for(os_name, os_version) or policy.eos_for(f"{os_name} {os_version}".strip(), "")
+    return entry.end_of_support if entry else None
+
+
+def hosts_by_os(session: Session, scope: Scope) -> list[OsFigures]:
     stmt = (
         select(Host.os_name, Host.os_version, func.count())
         .where(Host.lifecycle == HostLifecycle.ACTIVE)
@@ -147,12 +160,10 @@ def hosts_by_os(session: Session, scope: Scope) -> list[OsFigures]:
     )
     if not scope.everything:
         stmt = stmt.where(hosts_in_scope(scope))
-    policy = get_policy()
-    out = []
-    for name, version, n in session.execute(stmt).all():
-        entry = policy.eos_for(name or "", version or "") if name else None
-        out.append(OsFigures(name or "", version or "", int(n), entry.end_of_support if entry else None))
-    return out
+    return [
+        OsFigures(name or "", version or "", int(n), end_of_support(name or "", version or ""))
+        for name, version, n in session.execute(stmt).all()
+    ]
 
 
 def past_end_of_support(figures: Sequence[OsFigures], today: dt.date) -> int:

@@ -64,6 +64,9 @@ def history_of(
     return session.execute(stmt).scalars().all()
 
 
+_HIDDEN = frozenset({"id", "created_at", "updated_at", "version"})
+
+
 @dataclass(frozen=True)
 class FieldChange:
     name: str
@@ -79,5 +82,5 @@ def changes(entry: ChangeLogEntry) -> list[FieldChange]:
     return [
         FieldChange(n, before.get(n), after.get(n))
         for n in names
-        if n != "id" and before.get(n) != after.get(n)
+        if n not in _HIDDEN and before.get(n) != after.get(n)
     ]
