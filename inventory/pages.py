@@ -52,7 +52,11 @@ HOST_SORTS = {
     "lifecycle": Host.lifecycle,
     "updated_at": Host.updated_at,
 }
-PROJECT_SORTS = {"name": Project.name, "total_budget": Project.total_budget, "approved_on": Project.approved_on}
+PROJECT_SORTS = {
+    "name": Project.name,
+    "total_budget": Project.total_budget,
+    "approved_on": Project.approved_on,
+}
 
 
 def _enum_or_none(enum_cls: Any, raw: str | None) -> Any:
@@ -91,15 +95,22 @@ def systems(
         "network": _enum_or_none(Network, network),
     }
     listing = list_rows(
-        session, SYSTEMS, scope=principal.scope, filters=filters, q=(q or "").strip() or None,
-        sort_columns=SYSTEM_SORTS, sort=sort, page=page,
+        session,
+        SYSTEMS,
+        scope=principal.scope,
+        filters=filters,
+        q=(q or "").strip() or None,
+        sort_columns=SYSTEM_SORTS,
+        sort=sort,
+        page=page,
     )
     units = views.units(session, principal.scope)
     context = {
         "page_title": "信息系统",
         "listing": listing,
         "units": units,
-        "unit_names": {u.id: u.name for u in units} | views.unit_names(session, (s.owner_unit_id for s in listing.rows)),
+        "unit_names": {u.id: u.name for u in units}
+        | views.unit_names(session, (s.owner_unit_id for s in listing.rows)),
         "q": q or "",
         "chosen": {k: ("" if v is None else str(getattr(v, "value", v))) for k, v in filters.items()},
         "sort": sort or "",
@@ -145,9 +156,19 @@ def system_create(
     payload = form.payload(SYSTEMS.create, SYSTEM_FIELDS, partial=False)
     created = None
     if payload is not None:
-        created = save(session, form, SYSTEM_FIELDS, lambda: crud.create(session, SYSTEMS, payload, scope=principal.scope))
+        created = save(
+            session,
+            form,
+            SYSTEM_FIELDS,
+            lambda: crud.create(session, SYSTEMS, payload, scope=principal.scope),
+        )
     if created is None:
-        return render(request, "inventory/system_form.html", form_context(session, principal, form, None), status_code=422)
+        return render(
+            request,
+            "inventory/system_form.html",
+            form_context(session, principal, form, None),
+            status_code=422,
+        )
     response = RedirectResponse(f"/systems/{created.id}", status_code=303)
     flash.add(request, response, f"已登记信息系统“{created.name}”")
     return response
@@ -179,12 +200,19 @@ def system_update(
     updated = None
     if payload is not None:
         updated = save(
-            session, form, SYSTEM_FIELDS,
+            session,
+            form,
+            SYSTEM_FIELDS,
             lambda: crud.update(session, SYSTEMS, system_id, payload, scope=principal.scope),
         )
     if updated is None:
         system = crud.get(session, SYSTEMS, system_id, scope=principal.scope)
-        return render(request, "inventory/system_form.html", form_context(session, principal, form, system), status_code=422)
+        return render(
+            request,
+            "inventory/system_form.html",
+            form_context(session, principal, form, system),
+            status_code=422,
+        )
     response = RedirectResponse(f"/systems/{system_id}", status_code=303)
     flash.add(request, response, f"已保存对“{updated.name}”的修改")
     return response
@@ -211,8 +239,14 @@ def hosts(
         "lifecycle": _enum_or_none(HostLifecycle, lifecycle),
     }
     listing = list_rows(
-        session, HOSTS, scope=principal.scope, filters=filters, q=(q or "").strip() or None,
-        sort_columns=HOST_SORTS, sort=sort, page=page,
+        session,
+        HOSTS,
+        scope=principal.scope,
+        filters=filters,
+        q=(q or "").strip() or None,
+        sort_columns=HOST_SORTS,
+        sort=sort,
+        page=page,
     )
     units = views.units(session, principal.scope)
     context = {
@@ -231,7 +265,10 @@ def hosts(
 
 @router.get("/hosts/{host_id:int}")
 def host_page(
-    request: Request, host_id: int, principal: Principal = page_allow(Permission.INVENTORY_READ), session: Session = DB
+    request: Request,
+    host_id: int,
+    principal: Principal = page_allow(Permission.INVENTORY_READ),
+    session: Session = DB,
 ) -> Response:
     host = crud.get(session, HOSTS, host_id, scope=principal.scope)
     context = {
@@ -271,10 +308,19 @@ def projects(
     principal: Principal = page_allow(Permission.INVENTORY_READ),
     session: Session = DB,
 ) -> Response:
-    filters = {"implementing_unit_id": _int_or_none(implementing_unit_id), "kind": _enum_or_none(ProjectKind, kind)}
+    filters = {
+        "implementing_unit_id": _int_or_none(implementing_unit_id),
+        "kind": _enum_or_none(ProjectKind, kind),
+    }
     listing = list_rows(
-        session, PROJECTS, scope=principal.scope, filters=filters, q=(q or "").strip() or None,
-        sort_columns=PROJECT_SORTS, sort=sort, page=page,
+        session,
+        PROJECTS,
+        scope=principal.scope,
+        filters=filters,
+        q=(q or "").strip() or None,
+        sort_columns=PROJECT_SORTS,
+        sort=sort,
+        page=page,
     )
     context = {
         "page_title": "项目",
@@ -291,13 +337,18 @@ def projects(
 
 @router.get("/projects/{project_id:int}")
 def project_page(
-    request: Request, project_id: int, principal: Principal = page_allow(Permission.INVENTORY_READ), session: Session = DB
+    request: Request,
+    project_id: int,
+    principal: Principal = page_allow(Permission.INVENTORY_READ),
+    session: Session = DB,
 ) -> Response:
     project = crud.get(session, PROJECTS, project_id, scope=principal.scope)
     context = {
         "page_title": project.name,
         "project": project,
-        "unit_name": views.unit_names(session, [project.implementing_unit_id]).get(project.implementing_unit_id, ""),
+        "unit_name": views.unit_names(session, [project.implementing_unit_id]).get(
+            project.implementing_unit_id, ""
+        ),
         "systems": views.visible_systems(project.systems, principal.scope),
         "panels": load_panels("project", session, principal, project),
     }

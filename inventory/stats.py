@@ -9,7 +9,6 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
-
 from typing import Any
 
 from sqlalchemy import Select, case, func, select

@@ -46,7 +46,9 @@ def new_form() -> FormState:
     return FormState(values=values)
 
 
-def form_context(session: Session, principal: Principal, form: FormState, system: System | None) -> dict[str, Any]:
+def form_context(
+    session: Session, principal: Principal, form: FormState, system: System | None
+) -> dict[str, Any]:
     units = views.units(session, principal.scope)
     return {
         "page_title": f"修改：{system.name}" if system else "登记信息系统",

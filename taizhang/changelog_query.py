@@ -57,7 +57,9 @@ def history_of(
     for object_type, ids in objects:
         id_list = sorted(set(ids))
         if id_list:
-            clauses.append(and_(ChangeLogEntry.object_type == object_type, ChangeLogEntry.object_id.in_(id_list)))
+            clauses.append(
+                and_(ChangeLogEntry.object_type == object_type, ChangeLogEntry.object_id.in_(id_list))
+            )
     if not clauses:
         return []
     stmt = select(ChangeLogEntry).where(or_(*clauses)).order_by(ChangeLogEntry.id.desc()).limit(limit)

@@ -43,10 +43,17 @@ def error_page(request: Request, status: int, detail: str) -> Response:
 
     title = TITLES.get(status, "出错了")
     try:
-        return render(request, "errors/error.html", {"status": status, "title": title, "detail": detail}, status_code=status)
+        return render(
+            request,
+            "errors/error.html",
+            {"status": status, "title": title, "detail": detail},
+            status_code=status,
+        )
     except Exception:  # the error page must never fail: fall back to plain text
         log.exception("error page failed to render")
-        return Response(f"{status} {title}：{detail}", status_code=status, media_type="text/plain; charset=utf-8")
+        return Response(
+            f"{status} {title}：{detail}", status_code=status, media_type="text/plain; charset=utf-8"
+        )
 
 
 def _detail(exc: Exception, status: int) -> str:
@@ -108,6 +115,13 @@ def install_page_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(LoginRequired, _login_required)  # type: ignore[arg-type]
     existing = dict(app.exception_handlers)
     existing.setdefault(HTTPException, http_exception_handler)
-    for exc_class in (DomainError, RequestValidationError, IntegrityError, StaleDataError, OperationalError, HTTPException):
+    for exc_class in (
+        DomainError,
+        RequestValidationError,
+        IntegrityError,
+        StaleDataError,
+        OperationalError,
+        HTTPException,
+    ):
         app.add_exception_handler(exc_class, _wrap(existing.get(exc_class)))
     app.add_exception_handler(Exception, _wrap(None))

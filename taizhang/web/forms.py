@@ -35,7 +35,9 @@ def _message(error: Any) -> str:
     ctx = error.get("ctx") or {}
     messages = {
         "missing": REQUIRED,
-        "string_too_short": "不能为空" if ctx.get("min_length") == 1 else f"至少 {ctx.get('min_length')} 个字符",
+        "string_too_short": "不能为空"
+        if ctx.get("min_length") == 1
+        else f"至少 {ctx.get('min_length')} 个字符",
         "string_too_long": f"不能超过 {ctx.get('max_length')} 个字符",
         "string_pattern_mismatch": "格式不正确",
         "int_parsing": "请输入整数",
@@ -110,7 +112,9 @@ class FormState:
     def value(self, name: str) -> Any:
         return self.values.get(name, "")
 
-    def payload(self, schema: type[BaseModel], fields: Sequence[FormField], *, partial: bool) -> BaseModel | None:
+    def payload(
+        self, schema: type[BaseModel], fields: Sequence[FormField], *, partial: bool
+    ) -> BaseModel | None:
         """The schema instance, or ``None`` with ``errors`` filled in.
 
         Empty inputs become ``None`` for optional fields (an edit clears them); a field that the
@@ -152,7 +156,9 @@ def _allows_none(schema: type[BaseModel], name: str) -> bool:
     return info is not None and type(None) in getattr(info.annotation, "__args__", ())
 
 
-def save(session: Session, state: FormState, fields: Sequence[FormField], action: Callable[[], T]) -> T | None:
+def save(
+    session: Session, state: FormState, fields: Sequence[FormField], action: Callable[[], T]
+) -> T | None:
     """Run a service write; a domain error goes next to its field and nothing is kept."""
     try:
         return action()

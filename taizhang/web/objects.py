@@ -100,7 +100,11 @@ def describe_entry(entry: ChangeLogEntry) -> dict[str, Any]:
         "object_id": entry.object_id,
         "url": info.link(entry.object_id) if entry.action != ChangeAction.DELETE.value else None,
         "changes": [
-            {"field": info.field_label(c.name), "before": info.show(c.name, c.before), "after": info.show(c.name, c.after)}
+            {
+                "field": info.field_label(c.name),
+                "before": info.show(c.name, c.before),
+                "after": info.show(c.name, c.after),
+            }
             for c in changes(entry)
         ],
     }

@@ -16,6 +16,7 @@ from taizhang.auth.roles import Permission, Role
 from taizhang.changelog import ChangeAction
 from taizhang.errors import Unauthorized
 from taizhang.web import flash
+from taizhang.web.objects import ObjectType, describe_entry, object_type_choices, register_object_type
 from taizhang.web.registry import NavEntry, load_sections, register_nav
 from taizhang.web.render import render
 from taizhang.web.security import (
@@ -26,7 +27,6 @@ from taizhang.web.security import (
     page_allow,
     safe_next,
 )
-from taizhang.web.objects import ObjectType, describe_entry, object_type_choices, register_object_type
 
 router = APIRouter(include_in_schema=False)
 
@@ -34,7 +34,9 @@ register_nav(NavEntry("home", "首页", "/", Permission.AUTHENTICATED, order=0))
 register_nav(NavEntry("changelog", "变更日志", "/changelog", Permission.CHANGELOG_READ, order=90))
 
 
-def _login_page(request: Request, *, next_path: str, username: str = "", error: str = "", status: int = 200) -> Response:
+def _login_page(
+    request: Request, *, next_path: str, username: str = "", error: str = "", status: int = 200
+) -> Response:
     token = new_login_token()
     response = render(
         request,
@@ -43,7 +45,12 @@ def _login_page(request: Request, *, next_path: str, username: str = "", error: 
         status_code=status,
     )
     response.set_cookie(
-        LOGIN_CSRF_COOKIE, token, httponly=True, samesite="strict", secure=request.url.scheme == "https", path="/login"
+        LOGIN_CSRF_COOKIE,
+        token,
+        httponly=True,
+        samesite="strict",
+        secure=request.url.scheme == "https",
+        path="/login",
     )
     return response
 
@@ -67,7 +74,9 @@ def login(request: Request, form: FormData = Depends(login_csrf_form), session: 
     password = str(form.get("password") or "")[:200]
     next_path = safe_next(str(form.get("next") or "/"))
     if not username or not password:
-        return _login_page(request, next_path=next_path, username=username, error="请输入用户名和口令", status=400)
+        return _login_page(
+            request, next_path=next_path, username=username, error="请输入用户名和口令", status=400
+        )
     max_failures, lockout = login_limits()
     try:
         user = service.authenticate(
@@ -133,7 +142,12 @@ def changelog(
         "listing": listing,
         "entries": [describe_entry(e) for e in listing.rows],
         "object_type_choices": object_type_choices(changelog_query.object_types(session)),
-        "filters": {"object_type": object_type or "", "actor": actor or "", "action": chosen_action or "", "object_id": object_id or ""},
+        "filters": {
+            "object_type": object_type or "",
+            "actor": actor or "",
+            "action": chosen_action or "",
+            "object_id": object_id or "",
+        },
         "actions": [(a.value, a.label) for a in ChangeAction],
     }
     return render(request, "pages/changelog.html", context)

@@ -217,3 +217,12 @@ def _dependants(dependant: Any) -> Any:
     for dep in dependant.dependencies:
         yield dep
         yield from _dependants(dep)
+
+
+def test_dashboard_figures_follow_the_scope(browser_as: Callable[[str], TestClient], county: County) -> None:
+    # One system of each unit is running: 民政's on the city cloud, 教育's in its own machine room.
+    county_wide = browser_as("auditor").get("/").text
+    assert "全县概况" in county_wide and "50.0%" in county_wide
+    own = browser_as("unit").get("/").text
+    assert "本单位概况" in own and "0.0%" in own and "50.0%" not in own
+    assert "CentOS Linux 7.9.2009" in own and "已停止" in own  # its host's OS is past end of support
