@@ -138,3 +138,30 @@ def test_static_assets_are_served_by_the_app(anon: TestClient) -> None:
         r = anon.get(url)
         assert r.status_code == 200 and len(r.content) > 1000, url
     assert anon.get("/static/../pyproject.toml").status_code == 404
+
+
+def test_activity_slides_the_idle_timeout_and_an_idle_session_ends(
+    browser_as: Callable[[str], TestClient],
+) -> None:
+    import time
+
+    from taizhang.web_session import COOKIE_NAME, decode_session, encode_session, idle_seconds
+
+    ops = browser_as("ops")
+    data = decode_session(ops.cookies[COOKIE_NAME])
+    assert data is not None
+    ops.cookies.set(COOKIE_NAME, encode_session({**data, "seen": int(time.time()) - 120}))
+    r = ops.get("/systems")
+    assert r.status_code == 200
+    refreshed = decode_session(r.cookies[COOKIE_NAME])
+    assert refreshed is not None and refreshed["seen"] >= int(time.time()) - 5
+    assert refreshed["csrf"] == data["csrf"] and refreshed["uid"] == data["uid"]
+
+    ops.cookies.set(COOKIE_NAME, encode_session({**data, "seen": int(time.time()) - idle_seconds() - 1}))
+    r = ops.get("/systems", follow_redirects=False)
+    assert r.status_code == 303 and r.headers["location"].startswith("/login")
+
+
+def test_htmx_requests_of_an_expired_session_get_a_client_redirect(anon: TestClient) -> None:
+    r = anon.get("/systems?q=x", headers={"HX-Request": "true"}, follow_redirects=False)
+    assert r.status_code == 204 and r.headers["hx-redirect"].startswith("/login?next=/systems")

@@ -226,3 +226,27 @@ def test_dashboard_figures_follow_the_scope(browser_as: Callable[[str], TestClie
     own = browser_as("unit").get("/").text
     assert "本单位概况" in own and "0.0%" in own and "50.0%" not in own
     assert "CentOS Linux 7.9.2009" in own and "已停止" in own  # its host's OS is past end of support
+
+
+def test_systems_list_sorts_and_pages(browser_as: Callable[[str], TestClient], county: County) -> None:
+    from inventory import schemas as s
+    from inventory.entities import SYSTEMS
+    from taizhang import crud
+    from taizhang.db import session_scope
+
+    with session_scope(actor="test") as db:
+        for i in range(30):
+            crud.create(
+                db,
+                SYSTEMS,
+                s.SystemCreate(
+                    catalogue_number=f"JY-1{i:02d}", name=f"批量系统{i:02d}", owner_unit_id=county.edu
+                ),
+            )
+    admin = browser_as("admin")
+    first = admin.get("/systems", params={"sort": "-catalogue_number"}).text
+    assert first.index("MZ-001") < first.index("JY-129") < first.index("JY-128")
+    assert "共 32 条，第 1 / 2 页" in first
+    second = admin.get("/systems", params={"sort": "-catalogue_number", "page": 2}).text
+    assert "第 2 / 2 页" in second and "JY-001" in second and "JY-129" not in second
+    assert 'href="/systems?sort=-catalogue_number&amp;page=1"' in second  # the pager keeps the sort
