@@ -165,3 +165,17 @@ def test_activity_slides_the_idle_timeout_and_an_idle_session_ends(
 def test_htmx_requests_of_an_expired_session_get_a_client_redirect(anon: TestClient) -> None:
     r = anon.get("/systems?q=x", headers={"HX-Request": "true"}, follow_redirects=False)
     assert r.status_code == 204 and r.headers["hx-redirect"].startswith("/login?next=/systems")
+
+
+def test_an_unexpected_error_gives_a_chinese_500_page_without_a_traceback(app: Any, anon: TestClient) -> None:
+    from fastapi import Depends
+
+    from taizhang.api import public
+
+    def broken() -> None:
+        raise RuntimeError("secret internals")
+
+    app.add_api_route("/broken-page", broken, dependencies=[Depends(public("test only"))])
+    r = anon.get("/broken-page")
+    assert r.status_code == 500 and "服务器内部错误" in r.text
+    assert "secret internals" not in r.text and "Traceback" not in r.text

@@ -14,12 +14,19 @@ import socket
 import subprocess
 import sys
 import time
+import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 from e2e_support import CHROMIUM_FLAGS, ROOT, Server, Watch, new_page
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+PG_ENV = "TAIZHANG_TEST_POSTGRES_URL"
 
 
 def _free_port() -> int:
@@ -50,10 +57,35 @@ def chromium_path() -> str:
     return out.stdout.strip().splitlines()[-1]
 
 
-@pytest.fixture(scope="session")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+@contextmanager
+def _database(backend: str, workdir: Path) -> Iterator[str]:
+    """An empty database of the backend: a SQLite file, or a fresh PostgreSQL database."""
+    if backend == "sqlite":
+        yield f"sqlite:///{workdir / 'taizhang.db'}"
+        return
+    admin_url = os.environ.get(PG_ENV)
+    if not admin_url:
+        pytest.skip(f"PostgreSQL variant skipped: {PG_ENV} is not set")
+    name = f"taizhang_e2e_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield make_url(admin_url).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@pytest.fixture(scope="session", params=["sqlite", "postgres"])
+def server(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     workdir = tmp_path_factory.mktemp("e2e")
-    database_url = f"sqlite:///{workdir / 'taizhang.db'}"
+    with _database(request.param, workdir) as database_url:
+        yield from _serve(workdir, database_url)
+
+
+def _serve(workdir: Path, database_url: str) -> Iterator[Server]:
     env = {
         **os.environ,
         "TAIZHANG_DATABASE_URL": database_url,
