@@ -172,7 +172,7 @@ def products_panel(session: Session, principal: Principal, system: System) -> di
 
 def hosts_panel(session: Session, principal: Principal, system: System) -> dict[str, Any]:
     rows = all_rows(session, HOSTS, scope=principal.scope, filters={"system_id": system.id})
-    return {"rows": rows, "eos": eos_of_hosts(rows)}
+    return {"rows": rows, "eos": eos_of_hosts(rows), "today": today()}
 
 
 def projects_panel(session: Session, principal: Principal, system: System) -> dict[str, Any]:

@@ -255,6 +255,7 @@ def hosts(
         "units": units,
         "unit_names": views.unit_names(session, (h.unit_id for h in listing.rows)),
         "eos": page_blocks.eos_of_hosts(listing.rows),
+        "today": page_blocks.today(),
         "q": q or "",
         "chosen": {k: ("" if v is None else str(getattr(v, "value", v))) for k, v in filters.items()},
         "sort": sort or "",

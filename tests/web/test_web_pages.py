@@ -73,7 +73,9 @@ def test_unit_user_sees_only_their_units_in_lists_search_and_dashboard(
     assert "学籍管理系统" in listing and county.civil_system_name not in listing
     assert county.civil_system_name not in unit.get("/systems", params={"q": "低保"}).text
     assert county.civil_system_name not in unit.get("/systems", params={"owner_unit_id": county.civil}).text
-    assert "mz-app-01" not in unit.get("/hosts").text
+    hosts = unit.get("/hosts").text
+    assert "mz-app-01" not in hosts and "jy-app-01" in hosts
+    assert "已停止 2024-06-30" in hosts  # CentOS 7's end of support, from the policy file
     assert "民政救助平台" not in unit.get("/projects").text
     assert "县民政局" not in unit.get("/units").text
     home = unit.get("/").text
