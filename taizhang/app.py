@@ -6,6 +6,7 @@ from fastapi import APIRouter, FastAPI
 
 from taizhang import __version__
 from taizhang.api import ERROR_RESPONSES, install_error_handlers, request_id_middleware
+from taizhang.web import install_web
 
 API_PREFIX = "/api/v1"
 
@@ -14,6 +15,7 @@ def create_app() -> FastAPI:
     import exporters.prometheus.api
     import exporters.sheets.api
     import inventory.api
+    import inventory.pages
     import migration.api
     import security.evidence.api
     import security.findings.api
@@ -52,4 +54,6 @@ def create_app() -> FastAPI:
     app.include_router(api)
     app.include_router(exporters.prometheus.api.router)
     security.findings.background.install(app)
+    install_web(app)
+    app.include_router(inventory.pages.router)
     return app

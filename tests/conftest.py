@@ -113,6 +113,7 @@ def anon(app: Any) -> Iterator[TestClient]:
         yield c
 
 
+TEST_PASSWORD = "Passw0rd!x"  # the web tests log in with it
 ROLE_USERS = {"admin": "admin", "ops": "ops", "security": "security", "unit": "unit", "auditor": "auditor"}
 
 
@@ -122,9 +123,13 @@ def make_user(engine: Engine) -> Callable[..., dict[str, str]]:
     from taizhang.auth import service
     from taizhang.auth.roles import Role
 
-    def make(username: str, role: str, unit_ids: tuple[int, ...] = ()) -> dict[str, str]:
+    def make(
+        username: str, role: str, unit_ids: tuple[int, ...] = (), password: str | None = TEST_PASSWORD
+    ) -> dict[str, str]:
         with tzdb.session_scope(actor="test") as s:
-            user = service.create_user(s, username=username, role=Role(role), unit_ids=list(unit_ids))
+            user = service.create_user(
+                s, username=username, role=Role(role), unit_ids=list(unit_ids), password=password
+            )
             _, plain = service.create_token(s, user=user)
         return {"Authorization": f"Bearer {plain}"}
 
