@@ -204,10 +204,14 @@ def _collect_changes(session: Session, _ctx: Any, _instances: Any) -> None:
             pending.append(_Pending(ChangeAction.CREATE, obj, None, None))
     for obj in session.dirty:
         if isinstance(obj, Tracked) and session.is_modified(obj, include_collections=True):
-            pending.append(_Pending(ChangeAction.UPDATE, obj, _snapshot(obj, before=True), inspect(obj).identity[0]))
+            pending.append(
+                _Pending(ChangeAction.UPDATE, obj, _snapshot(obj, before=True), inspect(obj).identity[0])
+            )
     for obj in session.deleted:
         if isinstance(obj, Tracked):
-            pending.append(_Pending(ChangeAction.DELETE, obj, _snapshot(obj, before=True), inspect(obj).identity[0]))
+            pending.append(
+                _Pending(ChangeAction.DELETE, obj, _snapshot(obj, before=True), inspect(obj).identity[0])
+            )
 
 
 @event.listens_for(Session, "after_flush")

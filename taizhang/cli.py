@@ -86,6 +86,9 @@ def _register() -> None:
     from taizhang.auth import cli as auth_cli
 
     inventory.cli.register(app)
+    from inventory.netbox.cli import app as netbox_app
+
+    app.add_typer(netbox_app, name="netbox")
     auth_cli.register(app)
     try:
         from taizhang import cli_policy

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-import inventory.models  # noqa: F401
+import inventory.models
+import inventory.netbox.models  # noqa: F401
 import taizhang.auth.models
 import taizhang.changelog  # noqa: F401
 from taizhang.db import Base
