@@ -8,7 +8,7 @@ import typer
 
 from inventory.choices import UnitKind
 from inventory.netbox import sync as sync_service
-from inventory.netbox.client import NetboxClient
+from inventory.netbox.client import NetboxClient, NetboxError
 from inventory.netbox.push import push as push_service
 from taizhang.cli_support import JsonOption, boundary, fail, print_json
 from taizhang.settings import get_settings
@@ -32,13 +32,16 @@ def make_client(url: str | None, token: str | None) -> NetboxClient:
     secret = token or (settings.netbox_token.get_secret_value() if settings.netbox_token else None)
     if not secret:
         fail("未配置 NetBox 令牌：请设置 TAIZHANG_NETBOX_TOKEN 或使用 --token")
-    return NetboxClient(
-        url,
-        secret,
-        page_size=settings.netbox_page_size,
-        timeout=settings.netbox_timeout,
-        retries=settings.netbox_retries,
-    )
+    try:
+        return NetboxClient(
+            url,
+            secret,
+            page_size=settings.netbox_page_size,
+            timeout=settings.netbox_timeout,
+            retries=settings.netbox_retries,
+        )
+    except NetboxError as exc:
+        fail(exc.message)
 
 
 def sync_options() -> sync_service.SyncOptions:

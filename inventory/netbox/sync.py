@@ -141,7 +141,9 @@ def read_netbox(session: Session, client: NetboxClient, options: SyncOptions, *,
     for kind in mapping.NETBOX_KINDS:
         since = state[kind].synced_at - INCREMENTAL_OVERLAP if kind in state else None
         incremental[kind] = since is not None
-        records, present[kind] = _fetch_kind(client, kind, since, {i for k, i in known if k == kind and i is not None})
+        records, present[kind] = _fetch_kind(
+            client, kind, since, {i for k, i in known if k == kind and i is not None}
+        )
         hosts += [
             mapping.host_from_record(
                 kind,

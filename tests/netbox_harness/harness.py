@@ -127,7 +127,11 @@ def _drop_db(name: str) -> None:
 
 
 def _configuration(db_name: str) -> str:
-    database: dict[str, object] = {"ENGINE": "django.db.backends.postgresql", "NAME": db_name, "USER": PG["user"]}
+    database: dict[str, object] = {
+        "ENGINE": "django.db.backends.postgresql",
+        "NAME": db_name,
+        "USER": PG["user"],
+    }
     database |= {"PASSWORD": "", "HOST": PG["host"], "PORT": PG["port"], "CONN_MAX_AGE": 300}
     redis = {
         "tasks": {"HOST": "127.0.0.1", "PORT": 6379, "PASSWORD": "", "DATABASE": REDIS_DBS[0], "SSL": False},
@@ -149,7 +153,6 @@ def _configuration(db_name: str) -> str:
             "ISOLATED_DEPLOYMENT = True",
             "CENSUS_REPORTING_ENABLED = False",
             "RELEASE_CHECK_URL = None",
-            "LOGIN_REQUIRED = True",
             "MAX_PAGE_SIZE = 1000",
             "CHANGELOG_RETENTION = 0",
             "",
@@ -171,9 +174,8 @@ def _write_root(root: Path, db_name: str) -> dict[str, str]:
 
 _SEED_USERS = f"""
 from users.models import Token, User
-user, _ = User.objects.get_or_create(username={ADMIN[0]!r}, defaults={{"is_superuser": True, "is_staff": True}})
+user, _ = User.objects.get_or_create(username={ADMIN[0]!r})
 user.is_superuser = True
-user.is_staff = True
 user.set_password({ADMIN[1]!r})
 user.save()
 Token.objects.filter(user=user).delete()
@@ -193,9 +195,9 @@ def ensure_template() -> None:
             _restore(TEMPLATE_DB, DUMP)
             _log(f"restored {TEMPLATE_DB} from {DUMP.name} in {time.monotonic() - started:.1f} s")
             return
-        building = f"{TEMPLATE_DB}_building"
-        _drop_db(building)
-        _run(["createdb", *_pg_args(), building], what="createdb (migration)")
+        building = f"{TEMPLATE_DB}_building"  # kept if interrupted: migrate resumes where it stopped
+        if not _db_exists(building):
+            _run(["createdb", *_pg_args(), building], what="createdb (migration)")
         with tempfile.TemporaryDirectory(prefix="netbox-migrate-") as root:
             env = _write_root(Path(root), building)
             netbox = str(VENV / "bin" / "netbox")

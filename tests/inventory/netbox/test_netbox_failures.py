@@ -7,7 +7,7 @@ import threading
 from collections.abc import Callable, Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from sqlalchemy import func, select
@@ -27,6 +27,7 @@ class FaultyProxy:
     def __init__(self, target: str, breaks: Callable[[str], int | None]) -> None:
         upstream = urlsplit(target)
         self.failed: list[str] = []
+        self.token = ""
         proxy = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -71,8 +72,10 @@ def proxy_factory(netbox_server: Any) -> Iterator[Callable[[Callable[[str], int 
     made: list[FaultyProxy] = []
 
     def make(breaks: Callable[[str], int | None]) -> FaultyProxy:
-        made.append(FaultyProxy(netbox_server.url, breaks))
-        return made[-1]
+        proxy = FaultyProxy(netbox_server.url, breaks)
+        proxy.token = netbox_server.token
+        made.append(proxy)
+        return proxy
 
     yield make
     for proxy in made:
@@ -80,7 +83,10 @@ def proxy_factory(netbox_server: Any) -> Iterator[Callable[[Callable[[str], int 
 
 
 def _second_vm_page(path: str) -> bool:
-    return path.startswith("/api/virtualization/virtual-machines/") and "start=" in path
+    """A later page of the VM list (cursor paging: the first page asks for start=0)."""
+    parts = urlsplit(path)
+    start = parse_qs(parts.query).get("start", ["0"])[0]
+    return parts.path == "/api/virtualization/virtual-machines/" and start != "0"
 
 
 def test_page_failing_halfway_writes_nothing(
