@@ -19,6 +19,7 @@ import fcntl
 import glob
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -244,11 +245,11 @@ class NetBox:
 
     def stop(self) -> None:
         if self.process.poll() is None:
-            os.killpg(self.process.pid, 15)
+            os.killpg(self.process.pid, signal.SIGINT)  # quick shutdown; TERM waits 30 s for workers
             try:
                 self.process.wait(timeout=20)
             except subprocess.TimeoutExpired:
-                os.killpg(self.process.pid, 9)
+                os.killpg(self.process.pid, signal.SIGKILL)
                 self.process.wait(timeout=10)
         with contextlib.suppress(HarnessError):
             _drop_db(self.db_name)
@@ -268,7 +269,17 @@ def start(*, from_db: str | None = None, workers: int = 2, ready_timeout: float 
     port = _free_port()
     log_file = root / "gunicorn.log"
     cmd = [str(VENV / "bin" / "gunicorn"), "netbox.wsgi", "--bind", f"127.0.0.1:{port}"]
-    cmd += ["--workers", str(workers), "--threads", "2", "--timeout", "300", "--log-level", "warning"]
+    cmd += [
+        "--workers",
+        str(workers),
+        "--threads",
+        "2",
+        "--timeout",
+        "300",
+        "--log-level",
+        "warning",
+        "--preload",
+    ]
     with open(log_file, "wb") as log:
         process = subprocess.Popen(cmd, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
     netbox = NetBox(
