@@ -157,6 +157,9 @@ def _register() -> None:
     security.response.cli.register(app)
     security.supply.cli.register(app)
     security.evidence.cli.register(app)
+    from inventory.netbox.cli import app as netbox_app
+
+    app.add_typer(netbox_app, name="netbox")
     auth_cli.register(app)
     security.findings.cli.register(app)
     security.verification.cli.register(app)

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-import inventory.models  # noqa: F401
+import inventory.models
+import inventory.netbox.models  # noqa: F401
 import migration.models  # noqa: F401
 import security.evidence.models
 import security.findings.models

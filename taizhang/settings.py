@@ -5,7 +5,7 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import Field, field_validator
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -35,6 +35,22 @@ class Settings(BaseSettings):
     playbooks_dir: Path | None = Field(default=None, description="verification playbooks (default: shipped)")
     sqlite_busy_timeout_ms: int = 15000
     log_sql: bool = False
+    netbox_url: str | None = Field(
+        default=None, description="NetBox base URL, e.g. https://netbox.example.gov"
+    )
+    netbox_token: SecretStr | None = Field(default=None, description="NetBox API token (v1 or v2 nbt_…)")
+    netbox_unit_source: str = Field(default="tenant", description="tenant or tenant_group → unit")
+    netbox_unit_kind: str = Field(
+        default="county_department", description="kind of units created from NetBox"
+    )
+    netbox_system_tag_prefix: str = Field(default="tz-", description="tag slug prefix + catalogue number")
+    netbox_system_field: str = Field(
+        default="taizhang_systems", description="custom field of catalogue numbers"
+    )
+    netbox_retired_statuses: list[str] = Field(default=["offline", "decommissioning"])
+    netbox_page_size: int = Field(default=1000, ge=1, le=1000)
+    netbox_timeout: float = Field(default=30.0, gt=0)
+    netbox_retries: int = Field(default=4, ge=0, le=10)
 
     @field_validator(
         "policy_file",
@@ -42,6 +58,8 @@ class Settings(BaseSettings):
         "ssh_key_file",
         "ssh_config_file",
         "playbooks_dir",
+        "netbox_url",
+        "netbox_token",
         mode="before",
     )
     @classmethod

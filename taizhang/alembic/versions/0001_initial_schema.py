@@ -91,6 +91,17 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id', name=op.f('pk_migration_waves')),
     sa.UniqueConstraint('name', name=op.f('uq_migration_waves_name'))
     )
+    op.create_table('netbox_sync_state',
+    sa.Column('netbox_url', sa.String(length=255), nullable=False),
+    sa.Column('object_kind', sa.String(length=32), nullable=False),
+    sa.Column('synced_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('objects_seen', sa.Integer(), nullable=False),
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), server_default=sa.text('(CURRENT_TIMESTAMP)'), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), server_default=sa.text('(CURRENT_TIMESTAMP)'), nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_netbox_sync_state')),
+    sa.UniqueConstraint('netbox_url', 'object_kind', name='uq_netbox_sync_state_kind')
+    )
     op.create_table('products',
     sa.Column('product_class', sa.Enum('security_device', 'core_network', 'base_software', 'system_software', 'application', 'hardware', name='productclass', native_enum=False, length=32), nullable=False),
     sa.Column('category', sa.String(length=50), nullable=False),
@@ -1142,6 +1153,7 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_products_controllability'))
 
     op.drop_table('products')
+    op.drop_table('netbox_sync_state')
     op.drop_table('migration_waves')
     op.drop_table('finding_evaluation_requests')
     with op.batch_alter_table('evidence_files', schema=None) as batch_op:

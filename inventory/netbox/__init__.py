@@ -1,0 +1,1 @@
+"""NetBox integration: infrastructure in from NetBox, the compliance view back out."""

@@ -1,0 +1,93 @@
+"""``taizhang netbox push`` writes the compliance view into NetBox custom fields (real NetBox)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+from test_netbox_sync import make_client, seed_ledger
+from typer.testing import CliRunner
+
+from inventory.models import Host
+from inventory.netbox import push as push_service
+from inventory.netbox import sync as sync_service
+from taizhang.cli import app
+
+pytestmark = pytest.mark.netbox
+runner = CliRunner()
+
+
+def custom_fields(client: Any, path: str, netbox_id: int) -> dict[str, Any]:
+    (record,) = client.list(path, id=[netbox_id])
+    return {
+        k: v
+        for k, v in record["custom_fields"].items()
+        if k.startswith("taizhang_") and k != "taizhang_systems"
+    }
+
+
+def test_push_creates_fields_and_writes_the_ledger_values(
+    session: Session, county: dict[str, Any], netbox_env: Any
+) -> None:
+    seed_ledger(session)
+    client = make_client(netbox_env)
+    sync_service.sync(session, client, sync_service.SyncOptions())
+    session.commit()
+    web = session.execute(select(Host).where(Host.hostname == "xf-web-01")).scalar_one()
+
+    def provider(_session: Session, host_ids: Sequence[int]) -> Mapping[int, push_service.HostCompliance]:
+        assert web.id in host_ids
+        return {web.id: push_service.HostCompliance(open_findings=2, last_verification="通过（2026-11-20）")}
+
+    preview = push_service.push(session, client, provider=provider, dry_run=True)
+    assert preview.dry_run and all(c["netbox_id"] for c in preview.changes)
+    push_service.push(session, client, provider=provider)
+    fields = {f["name"]: f for f in client.list("extras.custom_fields")}
+    for name in (
+        "taizhang_hosting",
+        "taizhang_mlps_level",
+        "taizhang_open_findings",
+        "taizhang_last_verification",
+    ):
+        assert set(fields[name]["object_types"]) >= {"dcim.device", "virtualization.virtualmachine"}
+    assert fields["taizhang_hosting"]["choice_set"]["name"] == "taizhang-hosting"
+
+    def plain(values: dict[str, Any]) -> dict[str, Any]:
+        hosting = values["taizhang_hosting"]
+        return values | {
+            "taizhang_hosting": sorted(h["value"] if isinstance(h, dict) else h for h in hosting or [])
+        }
+
+    db01 = plain(custom_fields(client, "dcim.devices", county["devices"]["db01"].id))
+    assert db01 == {
+        "taizhang_hosting": ["city_cloud"],
+        "taizhang_mlps_level": 3,
+        "taizhang_open_findings": None,
+        "taizhang_last_verification": None,
+    }
+    web01 = plain(custom_fields(client, "virtualization.virtual_machines", county["vms"]["web01"].id))
+    assert web01 == {
+        "taizhang_hosting": ["city_cloud", "legacy"],
+        "taizhang_mlps_level": 3,
+        "taizhang_open_findings": 2,
+        "taizhang_last_verification": "通过（2026-11-20）",
+    }
+    app02 = plain(custom_fields(client, "virtualization.virtual_machines", county["vms"]["app02"].id))
+    assert (app02["taizhang_hosting"], app02["taizhang_mlps_level"]) == (["legacy"], 2)
+    bare = plain(custom_fields(client, "virtualization.virtual_machines", county["vms"]["bare"].id))
+    assert (bare["taizhang_hosting"], bare["taizhang_mlps_level"]) == ([], None)
+
+    again = push_service.push(session, client, provider=provider)
+    assert again.updated == {"device": 0, "vm": 0} and again.created_fields == []
+    cli = runner.invoke(app, ["netbox", "push"])  # the default provider writes no findings values
+    assert cli.exit_code == 0, cli.output
+    assert "已回写：更新 0 台" in cli.output
+    assert (
+        custom_fields(client, "virtualization.virtual_machines", county["vms"]["web01"].id)[
+            "taizhang_open_findings"
+        ]
+        == 2
+    )
