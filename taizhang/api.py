@@ -19,15 +19,18 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from taizhang.auth.principal import Principal
 from taizhang.auth.roles import Permission
-from taizhang.db import new_session
+from taizhang.db import declare_write, new_session
 from taizhang.errors import DomainError, Forbidden, Unauthorized
 
 log = logging.getLogger("taizhang.api")
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
 def get_db(request: Request) -> Iterator[Session]:
     """One session per request; committed when the route returns, rolled back on any error."""
     session = new_session(actor="anonymous", request_id=getattr(request.state, "request_id", None))
+    if request.method not in SAFE_METHODS:
+        declare_write(session)
     try:
         yield session
         session.commit()

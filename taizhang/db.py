@@ -93,6 +93,26 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+WRITE_INTENT = "taizhang_write_intent"
+
+
+def _sqlite_begin(conn: Any) -> None:
+    """A unit of work that will write takes SQLite's write lock at BEGIN (``BEGIN IMMEDIATE``).
+
+    A deferred transaction that reads first and writes later cannot upgrade its WAL snapshot once
+    another connection has committed (SQLITE_BUSY_SNAPSHOT, which no busy timeout cures); taking the
+    lock up front makes concurrent writers wait their turn instead of failing.
+    """
+    if conn.get_execution_options().get(WRITE_INTENT, False):
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+    # otherwise the driver begins by itself before the first write, as it always has
+
+
+def declare_write(session: Session) -> None:
+    """Call before the first query of a unit of work that will write."""
+    session.connection(execution_options={WRITE_INTENT: True})
+
+
 def make_engine(url: str | None = None, **kwargs: Any) -> Engine:
     url = url or get_settings().database_url
     parsed = make_url(url)
@@ -104,6 +124,7 @@ def make_engine(url: str | None = None, **kwargs: Any) -> Engine:
         kwargs.setdefault("max_overflow", 16)
         engine = create_engine(url, echo=get_settings().log_sql, **kwargs)
         event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "begin", _sqlite_begin)
         return engine
     kwargs.setdefault("pool_pre_ping", True)
     return create_engine(url, echo=get_settings().log_sql, **kwargs)
@@ -142,9 +163,13 @@ def new_session(*, actor: str = "system", request_id: str | None = None) -> Sess
 
 
 @contextmanager
-def session_scope(*, actor: str = "system", request_id: str | None = None) -> Iterator[Session]:
+def session_scope(
+    *, actor: str = "system", request_id: str | None = None, write: bool = True
+) -> Iterator[Session]:
     """A unit of work for CLI commands and jobs: commit on success, roll back on error."""
     session = new_session(actor=actor, request_id=request_id)
+    if write:
+        declare_write(session)
     try:
         yield session
         session.commit()

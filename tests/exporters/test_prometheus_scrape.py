@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-import os
-import socket
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
+from server_support import free_port, uvicorn_server
 from sqlalchemy import Engine
 
 from inventory.demo import load_inventory
@@ -20,50 +18,12 @@ from taizhang import db
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def wait_for(url: str, timeout: float = 30.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(url, timeout=2).status_code < 500:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.2)
-    raise AssertionError(f"{url} did not come up within {timeout} s")
-
-
 @pytest.fixture
 def server(engine: Engine) -> Iterator[str]:
     with db.session_scope(actor="test") as s:
         load_inventory(s)
-    port = free_port()
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "uvicorn",
-            "taizhang.asgi:app",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--log-level",
-            "warning",
-        ],
-        env=os.environ.copy(),
-    )
-    try:
-        wait_for(f"http://127.0.0.1:{port}/api/v1/status")
-        yield f"127.0.0.1:{port}"
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
+    with uvicorn_server() as address:
+        yield address
 
 
 def test_prometheus_scrapes_the_app(server: str, tmp_path: Path) -> None:
