@@ -1,0 +1,85 @@
+"""No N+1 queries: the statements a list route runs do not grow with the rows it returns.
+
+Each list route of the API is called on the demo county with a page of 5 and a page of 50 rows;
+the number of SQL statements must be the same. /metrics must run the same number of statements
+on a small ledger and on the whole demo county.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine, event
+from typer.testing import CliRunner
+
+from taizhang.cli import app as cli
+
+
+@contextmanager
+def counting(engine: Engine) -> Iterator[list[str]]:
+    statements: list[str] = []
+
+    def record(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        statements.append(statement)
+
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        yield statements
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+
+
+def list_routes(client: TestClient) -> list[str]:
+    spec = client.get("/api/openapi.json").json()
+    paths = []
+    for path, methods in spec["paths"].items():
+        if "get" not in methods or "{" in path or not path.startswith("/api/v1/"):
+            continue
+        params = {p["name"] for p in methods["get"].get("parameters", [])}
+        if {"limit", "offset"} <= params:
+            paths.append(path)
+    return paths
+
+
+@pytest.fixture
+def demo_county(engine: Engine) -> None:
+    result = CliRunner().invoke(cli, ["demo"])
+    assert result.exit_code == 0, result.output
+
+
+def test_list_routes_run_the_same_statements_for_5_or_50_rows(
+    demo_county: None, client: TestClient, engine: Engine
+) -> None:
+    from taizhang import db
+
+    routes = list_routes(client)
+    assert len(routes) > 20
+    growing = []
+    for path in routes:
+        counts = []
+        for limit in (5, 50):
+            with counting(db.get_engine()) as statements:
+                r = client.get(path, params={"limit": limit})
+            assert r.status_code == 200, (path, r.text[:300])
+            counts.append(len(statements))
+        if counts[0] != counts[1]:
+            growing.append(f"{path}: {counts[0]} statements for 5 rows, {counts[1]} for 50")
+    assert growing == [], "\n".join(growing)
+
+
+def test_metrics_statements_do_not_grow_with_the_ledger(client: TestClient, engine: Engine) -> None:
+    from taizhang import db
+
+    def scrape() -> int:
+        with counting(db.get_engine()) as statements:
+            assert client.get("/metrics").status_code == 200
+        return len([s for s in statements if re.match(r"\s*SELECT", s, re.I)])
+
+    empty = scrape()
+    assert CliRunner().invoke(cli, ["demo"]).exit_code == 0
+    assert scrape() == empty
