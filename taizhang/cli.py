@@ -176,3 +176,7 @@ def main() -> None:
 
 
 __all__ = ["app", "main", "print_table"]
+
+
+if __name__ == "__main__":
+    main()

@@ -58,8 +58,9 @@ def test_every_route_for_every_role(engine: Engine, app: Any, anon: TestClient) 
         s.add(unit)
         s.flush()
         for role in Role:
-            user = service.create_user(s, username=f"route_{role.value}", role=role,
-                                       unit_ids=[unit.id] if role is Role.UNIT else [])
+            user = service.create_user(
+                s, username=f"route_{role.value}", role=role, unit_ids=[unit.id] if role is Role.UNIT else []
+            )
             _, plain = service.create_token(s, user=user)
             headers[role] = {"Authorization": f"Bearer {plain}"}
 
