@@ -13,7 +13,9 @@ import socket
 from collections import Counter
 from typing import Any
 
-from sqlalchemy import Select, select, update
+from sqlalchemy import Select, insert, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from inventory.models import Host
@@ -124,34 +126,51 @@ def fail_abandoned_runs(session: Session, *, grace_seconds: int = 120) -> int:
     return count
 
 
+RESULT_CHUNK = 4000  # 7 columns a row: under SQLite's 32,766 bound parameters per statement
+
+
 def record_results(
     session: Session, run: VerificationRun, output: RunOutput, host_ids: dict[str, int]
 ) -> None:
-    existing = {
-        (r.host_id, r.check_id): r
-        for r in session.execute(
-            select(CheckResult).where(CheckResult.host_id.in_(list(host_ids.values())))
-        ).scalars()
-    }
-    for (hostname, check_id), result in sorted(output.results.items()):
-        host_id = host_ids.get(hostname)
-        if host_id is None:
-            continue
-        values = {
+    """Upsert the current state per (host, check) and append history, in bulk.
+
+    One INSERT … ON CONFLICT DO UPDATE and one plain INSERT per chunk of results (both SQLite and
+    PostgreSQL speak it), so a million results is a few hundred statements, not a million objects.
+    """
+    rows = [
+        {
+            "host_id": host_ids[hostname],
+            "check_id": check_id,
             "outcome": result.outcome,
             "evidence": result.evidence,
             "observed": output.observed.get(hostname, {}),
             "checked_at": result.checked_at,
             "run_id": run.id,
         }
-        current = existing.get((host_id, check_id))
-        if current is None:
-            session.add(CheckResult(host_id=host_id, check_id=check_id, **values))
-        else:
-            for key, value in values.items():
-                setattr(current, key, value)
-        session.add(CheckResultHistory(host_id=host_id, check_id=check_id, **values))
-    session.flush()
+        for (hostname, check_id), result in sorted(output.results.items())
+        if hostname in host_ids
+    ]
+    ingest_results(session, rows)
+
+
+def ingest_results(session: Session, rows: list[dict[str, Any]]) -> int:
+    """Store result rows (host_id, check_id, outcome, evidence, observed, checked_at, run_id)."""
+    conn = session.connection()
+    insert_fn = pg_insert if conn.dialect.name == "postgresql" else sqlite_insert
+    for start in range(0, len(rows), RESULT_CHUNK):
+        chunk = rows[start : start + RESULT_CHUNK]
+        upsert = insert_fn(CheckResult).values(chunk)
+        upsert = upsert.on_conflict_do_update(
+            index_elements=["host_id", "check_id"],
+            set_={
+                column: upsert.excluded[column]
+                for column in ("outcome", "evidence", "observed", "checked_at", "run_id")
+            },
+        )
+        conn.execute(upsert)
+        conn.execute(insert(CheckResultHistory), chunk)
+    session.expire_all()
+    return len(rows)
 
 
 def _is_cancelled(run_id: int) -> bool:
