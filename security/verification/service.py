@@ -11,9 +11,9 @@ from __future__ import annotations
 import datetime as dt
 import socket
 from collections import Counter
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import Select, insert, select, update
+from sqlalchemy import Select, Table, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -126,7 +126,7 @@ def fail_abandoned_runs(session: Session, *, grace_seconds: int = 120) -> int:
     return count
 
 
-RESULT_CHUNK = 4000  # 7 columns a row: under SQLite's 32,766 bound parameters per statement
+RESULT_CHUNK = 10000
 
 
 def record_results(
@@ -135,7 +135,8 @@ def record_results(
     """Upsert the current state per (host, check) and append history, in bulk.
 
     One INSERT … ON CONFLICT DO UPDATE and one plain INSERT per chunk of results (both SQLite and
-    PostgreSQL speak it), so a million results is a few hundred statements, not a million objects.
+    PostgreSQL speak it), each compiled once and executed over chunks of rows: a million results
+    never become a million ORM objects.
     """
     rows = [
         {
@@ -157,18 +158,20 @@ def ingest_results(session: Session, rows: list[dict[str, Any]]) -> int:
     """Store result rows (host_id, check_id, outcome, evidence, observed, checked_at, run_id)."""
     conn = session.connection()
     insert_fn = pg_insert if conn.dialect.name == "postgresql" else sqlite_insert
+    current = cast(Table, CheckResult.__table__)
+    history = cast(Table, CheckResultHistory.__table__)
+    upsert = insert_fn(current)
+    upsert = upsert.on_conflict_do_update(
+        index_elements=["host_id", "check_id"],
+        set_={
+            column: upsert.excluded[column]
+            for column in ("outcome", "evidence", "observed", "checked_at", "run_id")
+        },
+    )
     for start in range(0, len(rows), RESULT_CHUNK):
         chunk = rows[start : start + RESULT_CHUNK]
-        upsert = insert_fn(CheckResult).values(chunk)
-        upsert = upsert.on_conflict_do_update(
-            index_elements=["host_id", "check_id"],
-            set_={
-                column: upsert.excluded[column]
-                for column in ("outcome", "evidence", "observed", "checked_at", "run_id")
-            },
-        )
-        conn.execute(upsert)
-        conn.execute(insert(CheckResultHistory), chunk)
+        conn.execute(upsert, chunk)  # executemany of one compiled statement
+        conn.execute(insert(history), chunk)
     session.expire_all()
     return len(rows)
 
