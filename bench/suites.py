@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from typing import Any
 
 from bench.runner import Context, Result, admin_client, benchmark, median_ms
 
@@ -148,7 +149,7 @@ def ingest_check_results(context: Context) -> list[Result]:
     with db.session_scope(write=False) as session:
         host_ids = list(session.execute(select(Host.id).order_by(Host.id)).scalars())
     now = dt.datetime.now(dt.UTC)
-    rows = [
+    rows: list[dict[str, Any]] = [
         {
             "host_id": host_id,
             "check_id": check,
