@@ -173,10 +173,11 @@ def system_panel(session: Session, principal: Principal, system: System) -> dict
         plan = service.plan_for_system(session, system.id, scope=principal.scope)
     except DomainError:
         return {"plan": None, "exemption": service.active_exemption(session, system.id)}
+    transitions = service.transitions_of(session, plan)
     return {
         "plan": plan,
         "wave_name": board.wave_name(session, plan.wave_id),
-        "last": (service.transitions_of(session, plan) or [None])[-1],
+        "last": transitions[-1] if transitions else None,
         "exemption": service.active_exemption(session, system.id),
     }
 

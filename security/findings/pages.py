@@ -20,7 +20,7 @@ from starlette.datastructures import FormData
 from inventory.models import System, Unit
 from security.findings import notice_pages, service, waivers
 from security.findings.choices import SEVERITY_ORDER, FindingState, Severity
-from security.findings.models import Finding
+from security.findings.models import Finding, FindingComment
 from security.findings.rules import all_rules
 from security.findings.schemas import WaiverCreate
 from taizhang import changelog_query
@@ -208,14 +208,17 @@ def finding_comment(
         form.errors["body"] = "不能为空"
     elif len(body) > 4000:
         form.errors["body"] = "不能超过 4000 个字符"
-    if form.ok and save(
-        session,
-        form,
-        COMMENT_FIELDS,
-        lambda: service.add_comment(
-            session, finding_id, author=principal.username, body=body, scope=principal.scope
-        ),
-    ):
+    added: FindingComment | None = None
+    if form.ok:
+        added = save(
+            session,
+            form,
+            COMMENT_FIELDS,
+            lambda: service.add_comment(
+                session, finding_id, author=principal.username, body=body, scope=principal.scope
+            ),
+        )
+    if added is not None:
         return _back(request, finding_id, "已添加备注")
     return _again(request, session, principal, finding_id, comment=form)
 
