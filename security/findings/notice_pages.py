@@ -75,15 +75,17 @@ def notices_list(
 
 
 def _new_context(session: Session, form: FormState) -> dict[str, Any]:
-    stmt = service.finding_query(state=FindingState.OPEN).limit(MAX_CHOICES)
+    """The form; the findings to choose from are the chosen unit's open ones."""
     units = _units(session)
-    choices = [
-        (str(f.id), f"#{f.id} {units.get(f.unit_id or 0, '—')}：{f.message}")
-        for f in session.execute(stmt).scalars()
-    ]
+    raw_unit = str(form.value("unit_id"))
+    choices: list[tuple[str, str]] = []
+    if raw_unit.isdigit():
+        stmt = service.finding_query(state=FindingState.OPEN, unit_id=int(raw_unit)).limit(MAX_CHOICES)
+        choices = [(str(f.id), f"#{f.id} {f.message}") for f in session.execute(stmt).scalars()]
     return {
         "page_title": "下发整改通知",
         "form": form,
+        "unit_chosen": raw_unit.isdigit(),
         "unit_options": [(str(k), v) for k, v in units.items()],
         "finding_options": choices,
     }
@@ -92,13 +94,18 @@ def _new_context(session: Session, form: FormState) -> dict[str, Any]:
 @router.get("/findings/notices/new")
 def notice_new(
     request: Request,
+    unit_id: str | None = Query(None, max_length=12),
     finding_id: str | None = Query(None, max_length=12),
     principal: Principal = page_allow(WRITE),
     session: Session = DB,
 ) -> Response:
     deadline = (dt.date.today() + dt.timedelta(days=30)).isoformat()
-    form = FormState(values={"deadline": deadline, "finding_ids": [finding_id] if finding_id else []})
-    return render(request, "findings/notice_form.html", _new_context(session, form))
+    values = {
+        "deadline": deadline,
+        "unit_id": unit_id if unit_id and unit_id.isdigit() else "",
+        "finding_ids": [finding_id] if finding_id else [],
+    }
+    return render(request, "findings/notice_form.html", _new_context(session, FormState(values=values)))
 
 
 @router.post("/findings/notices/new")

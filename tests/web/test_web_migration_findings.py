@@ -102,6 +102,8 @@ def _pages(c: County, d: Ledger) -> dict[str, dict[str, int]]:
         f"/findings/notices/{d.civil_notice}": foreign,
         "/findings/notices/999999": {r: 404 for r in ROLES},
         "/findings/notices/new": sec_write,
+        f"/findings/notices/new?unit_id={c.edu}&finding_id={d.edu_finding}": sec_write,
+        "/findings/notices/new?unit_id=x&finding_id=y": sec_write,
         "/": ok,
     }
 
@@ -203,6 +205,9 @@ def test_security_waives_comments_assigns_and_issues_a_notice(
 ) -> None:
     client = browser_as("security")
     path = f"/findings/{ledger.edu_finding}"
+    form = client.get(f"/findings/notices/new?unit_id={county.edu}&finding_id={ledger.edu_finding}").text
+    assert f'name="finding_ids" value="{ledger.edu_finding}" checked' in form
+    assert f'name="finding_ids" value="{ledger.civil_finding}"' not in form
     token = csrf_of(client.get(path).text)
     bad = client.post(
         f"{path}/waive",
