@@ -95,3 +95,29 @@ def test_security_officer_waives_a_finding_and_sees_it_waived(page: Any, server:
     shot(page, "notices")
     page.goto("/findings/notices/new")
     shot(page, "notice-new")
+
+
+def test_fixing_the_data_through_the_system_page_resolves_the_finding(page: Any, server: Server) -> None:
+    finding = _one(
+        server,
+        "SELECT id, system_id FROM findings WHERE rule_id = 'art11.data_not_shared' AND state = 'open' "
+        "ORDER BY id LIMIT 1",
+    )
+    login(page, "ops")
+    page.goto(f"/findings/{finding.id}")
+    assert "未整改" in page.locator("#finding-state").inner_text()
+    page.goto(f"/systems/{finding.system_id}/edit")
+    page.get_by_label("数据共享").select_option("sharing")
+    page.get_by_role("button", name="保存").click()
+    page.wait_for_url(f"**/systems/{finding.system_id}")
+
+    # The write queued a re-evaluation; the server's findings pump runs it a moment later.
+    for _ in range(30):
+        page.goto(f"/findings/{finding.id}")
+        if "已解决" in page.locator("#finding-state").inner_text():
+            break
+        page.wait_for_timeout(500)
+    assert "已解决" in page.locator("#finding-state").inner_text()
+    shot(page, "finding-resolved")
+    page.goto(f"/systems/{finding.system_id}")
+    assert f'href="/findings/{finding.id}"' not in page.locator("#panel-findings").inner_html()
