@@ -17,9 +17,11 @@ def create_app() -> FastAPI:
     import inventory.api
     import inventory.pages
     import migration.api
+    import migration.pages
     import security.evidence.api
     import security.findings.api
     import security.findings.background
+    import security.findings.pages
     import security.grading.api
     import security.response.api
     import security.supply.api
@@ -56,4 +58,6 @@ def create_app() -> FastAPI:
     security.findings.background.install(app)
     install_web(app)
     app.include_router(inventory.pages.router)
+    app.include_router(migration.pages.router)
+    app.include_router(security.findings.pages.router)
     return app

@@ -69,6 +69,7 @@ def _expected(text: str) -> bool:
     return (
         "the server responded with a status of 404" in text
         or "status of 403" in text
+        or "status of 409" in text
         or "status of 422" in text
     )
 

@@ -111,6 +111,17 @@ def test_every_page_at_desktop_and_tablet_asks_only_the_app(
         ("projects", "/projects"),
         ("project", f"/projects/{project.id}"),
         ("changelog", "/changelog"),
+        ("migration", "/migration"),
+        (
+            "migration-plan",
+            f"/migration/plans/{_one(server, 'SELECT min(id) AS id FROM migration_plans').id}",
+        ),
+        ("findings", "/findings"),
+        ("finding", f"/findings/{_one(server, 'SELECT min(id) AS id FROM findings').id}"),
+        ("waivers", "/findings/waivers"),
+        ("notices", "/findings/notices"),
+        ("notice", f"/findings/notices/{_one(server, 'SELECT min(id) AS id FROM rectification_notices').id}"),
+        ("notice-new", "/findings/notices/new"),
         ("not-found", "/no-such-page"),
     ]
     for label, viewport in (("desktop", DESKTOP), ("tablet", TABLET)):

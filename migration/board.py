@@ -1,0 +1,103 @@
+"""What the migration pages show: the board's plans by state, a plan's blockers, the dashboard chart.
+
+Read-only queries scoped like the API (a unit user sees only plans of its units' systems).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+from inventory.models import System, Unit
+from migration.choices import PlanState
+from migration.machine import CLOSED, CUTOVER_DONE, ORDER
+from migration.models import Blocker, MigrationPlan, Wave
+from migration.service import local_today
+from taizhang.auth.principal import Scope
+
+
+@dataclass(frozen=True)
+class Card:
+    plan: MigrationPlan
+    unit_name: str
+    overdue: bool
+
+
+def waves(session: Session) -> list[Wave]:
+    return list(session.execute(select(Wave).order_by(Wave.target_date, Wave.id)).scalars())
+
+
+def units(session: Session, scope: Scope) -> list[Unit]:
+    stmt = select(Unit).order_by(Unit.code)
+    if not scope.everything:
+        stmt = stmt.where(Unit.id.in_(scope.unit_ids or frozenset()))
+    return list(session.execute(stmt).scalars())
+
+
+def grid(
+    session: Session, *, scope: Scope, wave_id: int | None, unit_id: int | None
+) -> list[tuple[str, dict[PlanState, list[Card]]]]:
+    """One row per wave (in target-date order, then plans without a wave), one cell per state."""
+    stmt = (
+        select(MigrationPlan, Unit.name)
+        .join(System, System.id == MigrationPlan.system_id)
+        .join(Unit, Unit.id == System.owner_unit_id)
+        .options(selectinload(MigrationPlan.system))
+        .order_by(MigrationPlan.planned_cutover, MigrationPlan.id)
+    )
+    if not scope.everything:
+        stmt = stmt.where(System.owner_unit_id.in_(scope.unit_ids or frozenset()))
+    if wave_id is not None:
+        stmt = stmt.where(MigrationPlan.wave_id == wave_id)
+    if unit_id is not None:
+        stmt = stmt.where(System.owner_unit_id == unit_id)
+    today = local_today()
+    rows: dict[int | None, dict[PlanState, list[Card]]] = {}
+    for plan, unit_name in session.execute(stmt):
+        late = (
+            plan.planned_cutover is not None
+            and plan.planned_cutover < today
+            and plan.state not in CUTOVER_DONE | CLOSED
+        )
+        cells = rows.setdefault(plan.wave_id, {s: [] for s in ORDER})
+        cells[plan.state].append(Card(plan, unit_name, late))
+    ordered = [(w.name, rows[w.id]) for w in waves(session) if w.id in rows]
+    if None in rows:
+        ordered.append(("未分配批次", rows[None]))
+    return ordered
+
+
+def blockers_of(session: Session, plan: MigrationPlan) -> list[Blocker]:
+    stmt = select(Blocker).where(Blocker.plan_id == plan.id).order_by(Blocker.due_date, Blocker.id)
+    return list(session.execute(stmt).scalars())
+
+
+def wave_name(session: Session, wave_id: int | None) -> str:
+    if wave_id is None:
+        return "未分配批次"
+    wave = session.get(Wave, wave_id)
+    return wave.name if wave is not None else "未分配批次"
+
+
+def unit_rate_chart(by_unit: list[Any]) -> dict[str, Any]:
+    """上云率 by unit as a horizontal bar chart (percent), with the counts in its table."""
+    rows = [g for g in by_unit if g.in_scope][:20]
+    names = [g.name.removeprefix("襄汾县") for g in reversed(rows)]
+    rates = [round((g.cloud_rate or 0) * 100, 1) for g in reversed(rows)]
+    return {
+        "kind": "bar",
+        "title": "各单位上云率（%）",
+        "horizontal": True,
+        "stack": False,
+        "categories": names,
+        "series": [{"name": "上云率（%）", "data": rates}],
+        "table": {
+            "columns": ["", "上云率（%）", "已上云", "纳入范围"],
+            "rows": [
+                [n, r, g.city_cloud, g.in_scope] for n, r, g in zip(names, rates, reversed(rows), strict=True)
+            ],
+        },
+    }
