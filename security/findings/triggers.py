@@ -64,6 +64,48 @@ watch(Resource, lambda obj: _column_values(obj, "system_id"))
 watch(Product, lambda obj: WHOLE)  # used by many systems: cheaper to re-run everything once
 
 
+def _watch_domains() -> None:
+    """The tables of migration, grading, response and verification that rules read."""
+    from migration.models import CatalogueItem, CatalogueVersion, Exemption, MigrationPlan, Subscription
+    from security.grading.models import (
+        CryptoAssessment,
+        CryptoPlan,
+        MlpsAssessment,
+        MlpsFiling,
+        MlpsGrading,
+        MlpsRectification,
+        MlpsSelfCheck,
+        RiskAssessment,
+    )
+    from security.response.models import Drill, EmergencyPlan, Incident
+    from security.verification.models import CheckResult
+
+    def by_system(obj: Any) -> set[int] | None:
+        return _column_values(obj, "system_id")
+
+    for model in (
+        MigrationPlan,
+        Exemption,
+        Subscription,
+        MlpsGrading,
+        MlpsFiling,
+        MlpsAssessment,
+        MlpsSelfCheck,
+        MlpsRectification,
+        CryptoPlan,
+        CryptoAssessment,
+        RiskAssessment,
+    ):
+        watch(model, by_system)
+    # a catalogue edition changes what "current" means for every subscription; a unit plan or a
+    # drill covers systems through the unit; incidents and results are few: re-run everything
+    for model in (CatalogueVersion, CatalogueItem, EmergencyPlan, Drill, Incident, CheckResult):
+        watch(model, lambda obj: WHOLE)
+
+
+_watch_domains()
+
+
 def _note(session: Session, systems: set[int] | None) -> None:
     pending: dict[str, Any] = session.info.setdefault(_INFO_KEY, {"whole": False, "ids": set()})
     if systems is None:
