@@ -5,7 +5,13 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from security.grading.choices import CryptoConclusion, CryptoPlanConclusion, MlpsConclusion, MlpsTemplate
+from security.grading.choices import (
+    CryptoConclusion,
+    CryptoPlanConclusion,
+    MlpsConclusion,
+    MlpsTemplate,
+    RiskMethod,
+)
 from security.grading.models import (
     CryptoAssessment,
     CryptoPlan,
@@ -15,7 +21,6 @@ from security.grading.models import (
     MlpsRectification,
     RiskAssessment,
 )
-from security.grading.choices import RiskMethod
 from taizhang.policy import get_policy
 from taizhang.workdays import get_calendar
 
