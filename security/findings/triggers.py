@@ -83,7 +83,7 @@ def _watch_domains() -> None:
     def by_system(obj: Any) -> set[int] | None:
         return _column_values(obj, "system_id")
 
-    for model in (
+    per_system: tuple[type, ...] = (
         MigrationPlan,
         Exemption,
         Subscription,
@@ -95,11 +95,13 @@ def _watch_domains() -> None:
         CryptoPlan,
         CryptoAssessment,
         RiskAssessment,
-    ):
+    )
+    for model in per_system:
         watch(model, by_system)
     # a catalogue edition changes what "current" means for every subscription; a unit plan or a
     # drill covers systems through the unit; incidents and results are few: re-run everything
-    for model in (CatalogueVersion, CatalogueItem, EmergencyPlan, Drill, Incident, CheckResult):
+    whole: tuple[type, ...] = (CatalogueVersion, CatalogueItem, EmergencyPlan, Drill, Incident, CheckResult)
+    for model in whole:
         watch(model, lambda obj: WHOLE)
 
 
@@ -135,6 +137,8 @@ def request_evaluation(session: Session, system_ids: Iterable[int] | None = None
 
 @event.listens_for(Session, "before_commit")
 def _enqueue(session: Session) -> None:
+    if session.new or session.dirty or session.deleted:
+        session.flush()  # commit flushes after this hook: note those writes now, not never
     pending = session.info.pop(_INFO_KEY, None)
     if not pending or (not pending["whole"] and not pending["ids"]):
         return

@@ -47,7 +47,7 @@ def subscription_outside_catalogue(snap: LedgerSnapshot) -> Iterator[Hit]:
         if system is None:
             continue
         for sub in subscriptions:
-            item = items.get(sub.item_id)
+            item = items[sub.item_id]  # the foreign key guarantees it
             if sub.approved_exception or (edition is not None and item.catalogue_version_id == edition.id):
                 continue
             edition_name = edition.name if edition is not None else "（尚无已施行的目录版本）"

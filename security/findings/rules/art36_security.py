@@ -43,7 +43,7 @@ def statuses(snap: LedgerSnapshot) -> list[tuple[Any, SecurityStatus]]:
                 out.append((system, status))
         return out
 
-    return snap.memo("security_statuses", compute)  # type: ignore[no-any-return]
+    return snap.memo("security_statuses", compute)
 
 
 def _graded_level(snap: LedgerSnapshot, system: Any) -> bool:

@@ -47,7 +47,7 @@ def _running(snap: LedgerSnapshot) -> list[tuple[Any, SystemStatus]]:
                 out.append((system, status))
         return out
 
-    return snap.memo("response_statuses", compute)  # type: ignore[no-any-return]
+    return snap.memo("response_statuses", compute)
 
 
 def _hit(system: Any, message: str, **kw: Any) -> Hit:
@@ -126,7 +126,7 @@ def _incidents(snap: LedgerSnapshot) -> list[tuple[Incident, IncidentDeadlines]]
         )
         return [(i, d) for i, d in found]
 
-    return snap.memo("incident_deadlines", compute)  # type: ignore[no-any-return]
+    return snap.memo("incident_deadlines", compute)
 
 
 def _incident_hits(

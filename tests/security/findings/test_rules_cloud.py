@@ -20,7 +20,10 @@ def _catalogue(ledger: Any) -> tuple[CatalogueItem, CatalogueItem, CatalogueItem
     item = {
         v.id: ledger.add(
             CatalogueItem(
-                catalogue_version_id=v.id, code=f"ECS-{v.name}", name="云主机", category=CloudServiceCategory.COMPUTE
+                catalogue_version_id=v.id,
+                code=f"ECS-{v.name}",
+                name="云主机",
+                category=CloudServiceCategory.COMPUTE,
             )
         )
         for v in (old, new, future)
@@ -113,4 +116,6 @@ def test_cutover_overdue(ledger: Any) -> None:
     hits = ledger.hits("art35.cutover_overdue", TODAY)
     assert [h.subject_id for h in hits] == [late.id]
     assert hits[0].due_date == TODAY - dt.timedelta(days=1)
-    assert [h.subject_id for h in ledger.hits("art35.cutover_overdue", TODAY, system_ids=[late.id])] == [late.id]
+    assert [h.subject_id for h in ledger.hits("art35.cutover_overdue", TODAY, system_ids=[late.id])] == [
+        late.id
+    ]

@@ -41,12 +41,16 @@ def test_drill_and_review_overdue(ledger: Any) -> None:
     plan = ledger.add(
         EmergencyPlan(name="预案", unit_id=unit.id, system_id=stale.id, approved_on=D(2024, 3, 1))
     )
-    ledger.add(Drill(plan_id=plan.id, drill_type=DrillType.TABLETOP, scenario="勒索病毒", held_on=D(2025, 6, 2)))
+    ledger.add(
+        Drill(plan_id=plan.id, drill_type=DrillType.TABLETOP, scenario="勒索病毒", held_on=D(2025, 6, 2))
+    )
     fresh = ledger.system(unit, mlps_level=2)
     fresh_plan = ledger.add(
         EmergencyPlan(name="预案2", unit_id=unit.id, system_id=fresh.id, approved_on=D(2024, 3, 1))
     )
-    ledger.add(Drill(plan_id=fresh_plan.id, drill_type=DrillType.LIVE, scenario="断电", held_on=D(2026, 6, 2)))
+    ledger.add(
+        Drill(plan_id=fresh_plan.id, drill_type=DrillType.LIVE, scenario="断电", held_on=D(2026, 6, 2))
+    )
     assert ids(ledger, "art37.drill_overdue") == [stale.id]
     assert ids(ledger, "art37.plan_review_overdue") == [stale.id]  # level 3: yearly review; level 2 none
     assert ids(ledger, "art37.drill_overdue", D(2026, 6, 1)) == []
@@ -76,7 +80,10 @@ def test_incident_report_and_summary(ledger: Any) -> None:
     unnamed = _incident(ledger, unit, [])  # never reported, no system named
     hits = ledger.hits("art37.incident_report_late", TODAY)
     assert sorted((h.subject_type, h.subject_id, h.discriminator) for h in hits) == sorted(
-        [(SubjectType.SYSTEM, system.id, f"report:{late.id}"), (SubjectType.UNIT, unit.id, f"report:{unnamed.id}")]
+        [
+            (SubjectType.SYSTEM, system.id, f"report:{late.id}"),
+            (SubjectType.UNIT, unit.id, f"report:{unnamed.id}"),
+        ]
     )
     assert ids(ledger, "art37.incident_report_late", system_ids=[system.id]) == [system.id]
     # summary: handling ended Thursday 15 October; 30 days later is Saturday 14 November, rolled to Monday
@@ -99,7 +106,11 @@ def test_incident_report_and_summary(ledger: Any) -> None:
 def _result(ledger: Any, host: Any, check: str, outcome: CheckOutcome, **kw: Any) -> CheckResult:
     return ledger.add(  # type: ignore[no-any-return]
         CheckResult(
-            host_id=host.id, check_id=check, outcome=outcome, checked_at=dt.datetime(2026, 11, 19, tzinfo=CST), **kw
+            host_id=host.id,
+            check_id=check,
+            outcome=outcome,
+            checked_at=dt.datetime(2026, 11, 19, tzinfo=CST),
+            **kw,
         )
     )
 
@@ -116,7 +127,9 @@ def test_verification_failures_and_errors(ledger: Any) -> None:
     _result(ledger, ok, "TZ-SSH-001", CheckOutcome.NOT_APPLICABLE)
     _result(ledger, down, "TZ-OS-001", CheckOutcome.ERROR, evidence="unreachable")
     hits = ledger.hits("verify.check_failed", TODAY)
-    assert [(h.subject_id, h.discriminator, h.system_id) for h in hits] == [(mismatch.id, "TZ-OS-001", system.id)]
+    assert [(h.subject_id, h.discriminator, h.system_id) for h in hits] == [
+        (mismatch.id, "TZ-OS-001", system.id)
+    ]
     assert "CentOS Linux 7" in hits[0].message and "麒麟 V10" in hits[0].message
     errors = ledger.hits("verify.unverifiable", TODAY)
     assert [h.subject_id for h in errors] == [down.id]

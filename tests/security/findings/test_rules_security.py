@@ -82,7 +82,12 @@ def test_certificate_expired_and_expiring(ledger: Any) -> None:
     system = ledger.system(unit, mlps_level=2)
     grade(ledger, system, D(2023, 1, 2), level=2)
     ledger.add(
-        MlpsFiling(system_id=system.id, submitted_on=D(2023, 1, 10), certificate_number="C-1", issued_on=D(2023, 12, 1))
+        MlpsFiling(
+            system_id=system.id,
+            submitted_on=D(2023, 1, 10),
+            certificate_number="C-1",
+            issued_on=D(2023, 12, 1),
+        )
     )
     warning = get_policy().days("mlps.certificate.expiring_warning_days")
     valid_until = D(2026, 12, 1)
@@ -127,12 +132,18 @@ def test_crypto_rules(ledger: Any) -> None:
     other = ledger.system(unit, mlps_level=3, go_live_date=D(2025, 1, 6))
     ledger.add(
         CryptoPlan(
-            system_id=other.id, drafted_on=D(2024, 5, 1), evaluated_on=D(2024, 6, 1), conclusion=CryptoPlanConclusion.PASSED
+            system_id=other.id,
+            drafted_on=D(2024, 5, 1),
+            evaluated_on=D(2024, 6, 1),
+            conclusion=CryptoPlanConclusion.PASSED,
         )
     )
     ledger.add(
         CryptoPlan(
-            system_id=system.id, drafted_on=D(2024, 5, 1), evaluated_on=D(2024, 9, 1), conclusion=CryptoPlanConclusion.PASSED
+            system_id=system.id,
+            drafted_on=D(2024, 5, 1),
+            evaluated_on=D(2024, 9, 1),
+            conclusion=CryptoPlanConclusion.PASSED,
         )
     )
     late_plan = ledger.project(unit, [system], approved_on=D(2024, 8, 1))
@@ -163,7 +174,9 @@ def test_risk_assessment(ledger: Any) -> None:
     ledger.system(unit, mlps_level=1)
 
     def risk(system: Any, on: dt.date) -> None:
-        ledger.add(RiskAssessment(system_id=system.id, assessed_on=on, scope="全系统", method=RiskMethod.SELF))
+        ledger.add(
+            RiskAssessment(system_id=system.id, assessed_on=on, scope="全系统", method=RiskMethod.SELF)
+        )
 
     risk(old, D(2025, 6, 1))
     risk(recent, D(2026, 6, 1))
