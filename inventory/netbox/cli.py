@@ -124,9 +124,11 @@ def push_cmd(
     token: str = TokenOption,
     as_json: bool = JsonOption,
 ) -> None:
+    from security.findings.compliance import host_compliance  # open findings and last verification
+
     client = make_client(url, token)
     with boundary() as session:
-        result = push_service(session, client, dry_run=dry_run)
+        result = push_service(session, client, provider=host_compliance, dry_run=dry_run)
     if as_json:
         print_json(result.as_dict())
         return

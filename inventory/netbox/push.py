@@ -5,8 +5,9 @@ Four custom fields on devices and virtual machines, created when absent (group â
 - ``taizhang_hosting`` (multi-select): hosting of the systems on the host (System.hosting);
 - ``taizhang_mlps_level`` (integer 1â€“5): the highest MLPS level of those systems;
 - ``taizhang_open_findings`` (integer) and ``taizhang_last_verification`` (text): given by a
-  ``ComplianceProvider``. The default provider knows nothing and the fields are then left as they
-  are in NetBox: a value is only written when the ledger really has it.
+  ``ComplianceProvider``. ``taizhang netbox push`` uses ``security.findings.compliance.host_compliance``
+  (open findings of the host and its systems, latest verification outcome); ``no_compliance``
+  knows nothing, and the fields are then left as they are in NetBox.
 
 Only fields whose value differs are sent (bulk PATCH), so a second push sends nothing.
 """

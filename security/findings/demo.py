@@ -11,11 +11,16 @@ import datetime as dt
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from inventory.models import Unit
+from inventory.choices import Hosting, HostLifecycle
+from inventory.models import Host, System, Unit
+from migration.models import CatalogueItem, CatalogueVersion, Subscription
 from security.findings import rectification, waivers
 from security.findings.choices import FindingState, SubjectType
 from security.findings.engine import evaluate
 from security.findings.models import Finding, RectificationNotice, Waiver
+from security.verification.choices import CheckOutcome
+from security.verification.discrepancies import OS_CHECK
+from security.verification.models import CheckResult
 
 DEMO_UNIT = "XF004"  # 教育科技局: the unit of the demo user unit_edu
 
@@ -23,6 +28,7 @@ DEMO_UNIT = "XF004"  # 教育科技局: the unit of the demo user unit_edu
 def load_demo(session: Session, *, today: dt.date | None = None) -> dict[str, int]:
     today = today or dt.date.today()
     unit_id = session.execute(select(Unit.id).where(Unit.code == DEMO_UNIT)).scalar_one()
+    _demo_gaps(session, today)
     report = evaluate(session, today=today)
     _demo_waiver(session, unit_id, today)
     _demo_notice(session, unit_id, today)
@@ -35,6 +41,78 @@ def load_demo(session: Session, *, today: dt.date | None = None) -> dict[str, in
         "整改通知": len(session.execute(select(RectificationNotice.id)).all()),
         "规则执行错误": len(report.errors),
     }
+
+
+def _demo_gaps(session: Session, today: dt.date) -> None:
+    """Two things the other demos leave out, so that every kind of finding shows up once:
+
+    - a subscription carried over from a superseded catalogue edition without an approved
+      exception (the entity checks refuse to create one; imported legacy data has them);
+    - verification results: one host whose OS differs from the ledger, one unreachable host
+      (the verification package has no demo of its own: no demo host can be reached).
+    """
+    current = (
+        session.execute(
+            select(CatalogueVersion)
+            .where(CatalogueVersion.effective_from <= today)
+            .order_by(CatalogueVersion.effective_from.desc())
+        )
+        .scalars()
+        .first()
+    )
+    stale = (
+        session.execute(
+            select(CatalogueItem)
+            .where(CatalogueItem.catalogue_version_id != current.id)
+            .order_by(CatalogueItem.id)
+        )
+        .scalars()
+        .first()
+        if current is not None
+        else None
+    )
+    on_cloud = (
+        session.execute(
+            select(System.id).where(System.hosting == Hosting.CITY_CLOUD).order_by(System.catalogue_number)
+        )
+        .scalars()
+        .all()
+    )
+    if stale is not None and len(on_cloud) > 1:
+        key = {"system_id": on_cloud[1], "item_id": stale.id}
+        if session.execute(select(Subscription.id).filter_by(**key)).first() is None:
+            session.add(
+                Subscription(**key, quantity=1, since=dt.date(2024, 3, 1), note="沿用 2024 版目录服务")
+            )
+    hosts = (
+        session.execute(
+            select(Host)
+            .where(Host.lifecycle == HostLifecycle.ACTIVE, Host.os_name != "")
+            .order_by(Host.hostname)
+            .limit(2)
+        )
+        .scalars()
+        .all()
+    )
+    at = dt.datetime.combine(today, dt.time(2, 0), tzinfo=dt.timezone(dt.timedelta(hours=8)))
+    results = [
+        (CheckOutcome.FAIL, "操作系统与台账不一致", {"os_pretty_name": "CentOS Linux 7 (Core)"}),
+        (CheckOutcome.ERROR, "主机不可达：连接 22 端口超时", {}),
+    ]
+    for host, (outcome, evidence, observed) in zip(hosts, results, strict=False):
+        if session.execute(select(CheckResult.id).filter_by(host_id=host.id, check_id=OS_CHECK)).first():
+            continue
+        session.add(
+            CheckResult(
+                host_id=host.id,
+                check_id=OS_CHECK,
+                outcome=outcome,
+                evidence=evidence,
+                observed=observed,
+                checked_at=at,
+            )
+        )
+    session.flush()
 
 
 def _unit_findings(session: Session, unit_id: int, rule_id: str | None = None) -> list[Finding]:

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from functools import cached_property
 from typing import Any
 
@@ -225,6 +225,17 @@ class LedgerSnapshot:
         return {row.id: row for row in self._select_in(stmt, Product.id, used)}
 
     # --- helpers for rules ----------------------------------------------------------------
+
+    def memo(self, key: str, compute: Callable[[], Any]) -> Any:
+        """``compute()`` once per snapshot: for bulk status functions several rules share."""
+        memo = self._tables.setdefault("memo", {})
+        if key not in memo:
+            memo[key] = compute()
+        return memo[key]
+
+    def scoped_ids(self) -> list[int] | None:
+        """The systems in scope as a list for bulk functions (None on a whole-ledger snapshot)."""
+        return sorted(self.system_ids) if self.partial else None
 
     def deadline(self, key: str, start: dt.date) -> dt.date:
         """``policy.deadline(key, start)`` on the snapshot's calendar, memoised per (key, start)."""

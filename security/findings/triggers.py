@@ -64,6 +64,50 @@ watch(Resource, lambda obj: _column_values(obj, "system_id"))
 watch(Product, lambda obj: WHOLE)  # used by many systems: cheaper to re-run everything once
 
 
+def _watch_domains() -> None:
+    """The tables of migration, grading, response and verification that rules read."""
+    from migration.models import CatalogueItem, CatalogueVersion, Exemption, MigrationPlan, Subscription
+    from security.grading.models import (
+        CryptoAssessment,
+        CryptoPlan,
+        MlpsAssessment,
+        MlpsFiling,
+        MlpsGrading,
+        MlpsRectification,
+        MlpsSelfCheck,
+        RiskAssessment,
+    )
+    from security.response.models import Drill, EmergencyPlan, Incident
+    from security.verification.models import CheckResult
+
+    def by_system(obj: Any) -> set[int] | None:
+        return _column_values(obj, "system_id")
+
+    per_system: tuple[type, ...] = (
+        MigrationPlan,
+        Exemption,
+        Subscription,
+        MlpsGrading,
+        MlpsFiling,
+        MlpsAssessment,
+        MlpsSelfCheck,
+        MlpsRectification,
+        CryptoPlan,
+        CryptoAssessment,
+        RiskAssessment,
+    )
+    for model in per_system:
+        watch(model, by_system)
+    # a catalogue edition changes what "current" means for every subscription; a unit plan or a
+    # drill covers systems through the unit; incidents and results are few: re-run everything
+    whole: tuple[type, ...] = (CatalogueVersion, CatalogueItem, EmergencyPlan, Drill, Incident, CheckResult)
+    for model in whole:
+        watch(model, lambda obj: WHOLE)
+
+
+_watch_domains()
+
+
 def _note(session: Session, systems: set[int] | None) -> None:
     pending: dict[str, Any] = session.info.setdefault(_INFO_KEY, {"whole": False, "ids": set()})
     if systems is None:
@@ -93,6 +137,8 @@ def request_evaluation(session: Session, system_ids: Iterable[int] | None = None
 
 @event.listens_for(Session, "before_commit")
 def _enqueue(session: Session) -> None:
+    if session.new or session.dirty or session.deleted:
+        session.flush()  # commit flushes after this hook: note those writes now, not never
     pending = session.info.pop(_INFO_KEY, None)
     if not pending or (not pending["whole"] and not pending["ids"]):
         return

@@ -87,6 +87,11 @@ RULE_MODULES = (
     "art11_networks",
     "projects",
     "art24_supply_chain",
+    "art12_art35_cloud",
+    "art36_security",
+    "art36_crypto_risk",
+    "art37_response",
+    "ledger_reality",
 )
 
 

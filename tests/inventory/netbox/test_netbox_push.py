@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -14,6 +15,8 @@ from typer.testing import CliRunner
 from inventory.models import Host
 from inventory.netbox import push as push_service
 from inventory.netbox import sync as sync_service
+from security.findings.compliance import host_compliance
+from security.findings.engine import evaluate
 from taizhang.cli import app
 
 pytestmark = pytest.mark.netbox
@@ -42,6 +45,7 @@ def test_push_creates_fields_and_writes_the_ledger_values(
         assert web.id in host_ids
         return {web.id: push_service.HostCompliance(open_findings=2, last_verification="通过（2026-11-20）")}
 
+    db01_before = custom_fields(client, "dcim.devices", county["devices"]["db01"].id)
     preview = push_service.push(session, client, provider=provider, dry_run=True)
     assert preview.dry_run and all(c["netbox_id"] for c in preview.changes)
     push_service.push(session, client, provider=provider)
@@ -65,8 +69,9 @@ def test_push_creates_fields_and_writes_the_ledger_values(
     assert db01 == {
         "taizhang_hosting": ["city_cloud"],
         "taizhang_mlps_level": 3,
-        "taizhang_open_findings": None,
-        "taizhang_last_verification": None,
+        # the provider knows nothing of db01: left as an earlier run (the CLI below) wrote them
+        "taizhang_open_findings": db01_before.get("taizhang_open_findings"),
+        "taizhang_last_verification": db01_before.get("taizhang_last_verification"),
     }
     web01 = plain(custom_fields(client, "virtualization.virtual_machines", county["vms"]["web01"].id))
     assert web01 == {
@@ -82,12 +87,15 @@ def test_push_creates_fields_and_writes_the_ledger_values(
 
     again = push_service.push(session, client, provider=provider)
     assert again.updated == {"device": 0, "vm": 0} and again.created_fields == []
-    cli = runner.invoke(app, ["netbox", "push"])  # the default provider writes no findings values
+    # the CLI's provider is the findings one: open findings of the host and its systems
+    evaluate(session, today=dt.date(2026, 11, 20))
+    session.commit()
+    want = host_compliance(session, [web.id])[web.id]
+    cli = runner.invoke(app, ["netbox", "push"])
     assert cli.exit_code == 0, cli.output
-    assert "已回写：更新 0 台" in cli.output
-    assert (
-        custom_fields(client, "virtualization.virtual_machines", county["vms"]["web01"].id)[
-            "taizhang_open_findings"
-        ]
-        == 2
-    )
+    assert "已回写" in cli.output
+    web01 = custom_fields(client, "virtualization.virtual_machines", county["vms"]["web01"].id)
+    assert web01["taizhang_open_findings"] == want.open_findings
+    assert web01["taizhang_last_verification"] == "通过（2026-11-20）"  # never verified: left as it was
+    again_cli = runner.invoke(app, ["netbox", "push"])
+    assert "已回写：更新 0 台" in again_cli.output, again_cli.output

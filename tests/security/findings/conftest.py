@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from inventory.choices import (
     Controllability,
+    Hosting,
     HostKind,
     Network,
     OpennessAttr,
@@ -50,6 +51,7 @@ class Ledger:
             "name": f"测试系统{n}",
             "owner_unit_id": unit.id,
             "lifecycle": SystemLifecycle.RUNNING,
+            "hosting": Hosting.CITY_CLOUD,  # compliant with 第三十五条 unless a test says otherwise
             **kw,
         }
         return self.add(System(**values))  # type: ignore[no-any-return]

@@ -85,3 +85,40 @@ def test_pump_evaluates_after_an_api_write_without_blocking_it(
         select(ChangeLogEntry.actor).where(ChangeLogEntry.object_type == "security.finding")
     ).scalars()
     assert set(actors) == {"system:findings"}  # the background job's writes are logged as its own
+
+
+def test_domain_tables_queue_their_systems(ledger: Any, session: Any) -> None:
+    import datetime as dt
+
+    from inventory.choices import Hosting
+    from migration.models import Exemption
+    from security.grading.models import MlpsGrading
+    from security.response.models import EmergencyPlan
+
+    unit = ledger.unit()
+    system = ledger.system(unit, hosting=Hosting.LEGACY)
+    session.commit()
+    process_pending(session)
+    session.commit()
+    ledger.add(MlpsGrading(system_id=system.id, level=2, graded_on=dt.date(2026, 3, 2)))
+    exemption = ledger.add(
+        Exemption(
+            system_id=system.id,
+            reason="专网依赖",
+            approver="县政务信息管理局",
+            approval_reference="襄政信函〔2026〕9号",
+            approved_on=dt.date(2026, 3, 2),
+            expires_on=dt.date(2026, 12, 31),
+        )
+    )
+    session.commit()
+    assert _queued(session) == [system.id]
+    report = process_pending(session)
+    session.commit()
+    assert report is not None and report["requests"] == 1
+    exemption.expires_on = dt.date(2026, 6, 30)  # the exemption's end moved: re-judge 第三十五条
+    session.commit()
+    assert _queued(session) == [system.id]
+    ledger.add(EmergencyPlan(name="单位预案", unit_id=unit.id, approved_on=dt.date(2026, 3, 2)))
+    session.commit()  # a unit plan covers all the unit's systems: whole ledger
+    assert _queued(session) == [system.id, None]
