@@ -23,7 +23,7 @@ from exporters.prometheus.collector import metric_group
 from exporters.prometheus.labels import end_of_day_timestamp, unit_codes, unit_label
 from security.grading.service import security_statuses
 from security.grading.status import CryptoStatus, MlpsStatus
-from security.response.dates import DeadlineState, LOCAL_TZ
+from security.response.dates import LOCAL_TZ, DeadlineState
 from security.response.models import Incident
 from security.response.service import incident_deadline_list, system_statuses
 
@@ -81,7 +81,10 @@ def grading(session: Session, today: dt.date) -> Iterable[Metric]:
         filing,
     )
     yield _family(
-        "taizhang_mlps_assessments_overdue", "等级测评逾期的系统数，按单位和等保级别", ["unit", "level"], overdue
+        "taizhang_mlps_assessments_overdue",
+        "等级测评逾期的系统数，按单位和等保级别",
+        ["unit", "level"],
+        overdue,
     )
     yield _family(
         "taizhang_crypto_assessment_systems",
@@ -116,9 +119,14 @@ def response(session: Session, today: dt.date) -> Iterable[Metric]:
         drills[(unit,)] += int(status.drill_overdue)
         no_plan[(unit,)] += int(not status.has_plan)
     yield _family(
-        "taizhang_drills_overdue", "应急演练逾期的在用系统数，按单位（按覆盖该系统的应急预案）", ["unit"], drills
+        "taizhang_drills_overdue",
+        "应急演练逾期的在用系统数，按单位（按覆盖该系统的应急预案）",
+        ["unit"],
+        drills,
     )
-    yield _family("taizhang_systems_without_emergency_plan", "没有应急预案覆盖的在用系统数，按单位", ["unit"], no_plan)
+    yield _family(
+        "taizhang_systems_without_emergency_plan", "没有应急预案覆盖的在用系统数，按单位", ["unit"], no_plan
+    )
 
     open_rows = session.execute(
         select(Incident.unit_id, Incident.grade, func.count())

@@ -65,7 +65,8 @@ def verification(session: Session, today: dt.date) -> Iterable[Metric]:
     yield status
     if last_success is not None:
         success = GaugeMetricFamily(
-            "taizhang_verification_last_success_timestamp_seconds", "最近一次成功完成的核查任务的结束时刻（Unix 时间）"
+            "taizhang_verification_last_success_timestamp_seconds",
+            "最近一次成功完成的核查任务的结束时刻（Unix 时间）",
         )
         success.add_metric([], timestamp(last_success))
         yield success

@@ -7,6 +7,7 @@ from collections import Counter
 
 import pytest
 from fastapi.testclient import TestClient
+from metrics_helpers import load_full_demo, samples, total
 from sqlalchemy import Engine, func, select
 
 from exporters.prometheus.labels import end_of_day_timestamp
@@ -22,7 +23,6 @@ from security.verification.models import CheckResult, VerificationRun
 from taizhang import db
 from taizhang.auth.principal import ALL
 from taizhang.clock import china_today
-from tests.exporters.metrics_helpers import load_full_demo, samples, total
 
 
 @pytest.fixture
@@ -52,7 +52,9 @@ def test_migration_matches_summary(scrape: str) -> None:
     expected = {codes[g.id]: g.cloud_rate for g in result.by_unit if g.cloud_rate is not None}
     assert ratios == pytest.approx(expected)
     overdue = total(scrape, "taizhang_migration_cutovers_overdue")
-    assert overdue == result.total.overdue_cutovers == total(scrape, "taizhang_migration_wave_cutovers_overdue")
+    assert (
+        overdue == result.total.overdue_cutovers == total(scrape, "taizhang_migration_wave_cutovers_overdue")
+    )
     assert total(scrape, "taizhang_migration_wave_systems") == result.total.candidates
 
 
@@ -70,12 +72,17 @@ def test_grading_matches_statuses(scrape: str) -> None:
     for r in rows:
         if r.mlps.certificate_valid_until and r.mlps.certificate_days_left is not None:
             unit = codes[r.owner_unit_id]
-            earliest[unit] = min(r.mlps.certificate_valid_until, earliest.get(unit, r.mlps.certificate_valid_until))
+            earliest[unit] = min(
+                r.mlps.certificate_valid_until, earliest.get(unit, r.mlps.certificate_valid_until)
+            )
     got = {
-        lab["unit"]: v for lab, v in samples(scrape, "taizhang_mlps_certificate_earliest_expiry_timestamp_seconds")
+        lab["unit"]: v
+        for lab, v in samples(scrape, "taizhang_mlps_certificate_earliest_expiry_timestamp_seconds")
     }
     assert earliest and got == {u: end_of_day_timestamp(d) for u, d in earliest.items()}
-    certificates = sum(1 for r in rows if r.mlps.certificate_valid_until and r.mlps.certificate_days_left is not None)
+    certificates = sum(
+        1 for r in rows if r.mlps.certificate_valid_until and r.mlps.certificate_days_left is not None
+    )
     assert total(scrape, "taizhang_mlps_certificates") == certificates
 
 
@@ -127,7 +134,15 @@ def test_verification_results_and_latest_run(engine: Engine, anon: TestClient) -
         s.flush()
         for i, (host_id, _unit) in enumerate(hosts):
             outcome = CheckOutcome.PASS if i % 3 else CheckOutcome.FAIL
-            s.add(CheckResult(host_id=host_id, check_id="ssh_root_login", outcome=outcome, checked_at=finished, run_id=old.id))
+            s.add(
+                CheckResult(
+                    host_id=host_id,
+                    check_id="ssh_root_login",
+                    outcome=outcome,
+                    checked_at=finished,
+                    run_id=old.id,
+                )
+            )
     text = anon.get("/metrics").text
     assert total(text, "taizhang_host_checks", check="ssh_root_login") == 6
     assert total(text, "taizhang_host_checks", outcome="fail") == 2
@@ -139,4 +154,6 @@ def test_verification_results_and_latest_run(engine: Engine, anon: TestClient) -
     ]
     status = {lab["status"]: v for lab, v in samples(text, "taizhang_verification_last_run_status")}
     assert status["failed"] == 1 and sum(status.values()) == 1
-    assert samples(text, "taizhang_verification_last_success_timestamp_seconds") == [({}, finished.timestamp())]
+    assert samples(text, "taizhang_verification_last_success_timestamp_seconds") == [
+        ({}, finished.timestamp())
+    ]
