@@ -7,8 +7,8 @@ from sqlalchemy.orm import Session
 
 
 def load_full_demo(session: Session) -> None:
-    """What ``taizhang demo`` loads: inventory, migration, grading, response, supply, evidence, findings."""
-    from inventory.demo import load_demo
+    """What ``taizhang demo`` loads but users: inventory, migration, grading, response, supply, evidence, findings."""
+    from inventory.demo import load_inventory
     from migration.demo import load_demo as load_migration_demo
     from security.evidence import demo as evidence_demo
     from security.findings.demo import load_demo as load_findings_demo
@@ -16,7 +16,7 @@ def load_full_demo(session: Session) -> None:
     from security.response import demo as response_demo
     from security.supply import demo as supply_demo
 
-    load_demo(session)
+    load_inventory(session)  # the demo users are left out: hashing their passwords is slow
     load_migration_demo(session)
     load_grading_demo(session)
     for part in (response_demo.load_demo, supply_demo.load_demo, evidence_demo.load_demo):
