@@ -1,0 +1,59 @@
+"""Two uvicorn workers behind one database answer every scrape alike (gauges come from the database)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+
+import httpx
+import pytest
+from metrics_helpers import load_full_demo
+from prometheus_client.parser import text_string_to_metric_families
+from sqlalchemy import Engine
+from test_prometheus_scrape import free_port, wait_for
+
+from taizhang import db
+
+#: The exporter's own timings differ on every scrape by nature.
+TIMINGS = {"taizhang_exporter_scrape_duration_seconds", "taizhang_exporter_collector_duration_seconds"}
+
+
+@pytest.fixture
+def two_workers(engine: Engine) -> Iterator[str]:
+    with db.session_scope(actor="test") as s:
+        load_full_demo(s)
+    port = free_port()
+    command = [sys.executable, "-m", "uvicorn", "taizhang.asgi:app", "--host", "127.0.0.1"]
+    command += ["--port", str(port), "--workers", "2", "--log-level", "warning"]
+    proc = subprocess.Popen(command, env=os.environ.copy())
+    try:
+        wait_for(f"http://127.0.0.1:{port}/api/v1/status", timeout=60)
+        yield f"http://127.0.0.1:{port}/metrics"
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)
+
+
+def gauges(text: str) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
+    return {
+        (s.name, tuple(sorted(s.labels.items()))): s.value
+        for family in text_string_to_metric_families(text)
+        for s in family.samples
+        if s.name not in TIMINGS
+    }
+
+
+def test_every_worker_gives_the_same_answer(two_workers: str) -> None:
+    answers = []
+    for _ in range(8):
+        # A new connection each time, so the kernel hands scrapes to either worker.
+        with httpx.Client(timeout=30) as http:
+            response = http.get(two_workers, headers={"Connection": "close"})
+        assert response.status_code == 200
+        answers.append(gauges(response.text))
+    first = answers[0]
+    assert len(first) > 100 and first[("taizhang_up", ())] == 1.0
+    for other in answers[1:]:
+        assert other == first
