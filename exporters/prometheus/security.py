@@ -58,10 +58,10 @@ def certificate_window(days_left: int) -> str:
 @metric_group("grading")
 def grading(session: Session, today: dt.date) -> Iterable[Metric]:
     codes = unit_codes(session)
-    filing: Counter[tuple[str, str, str]] = Counter()
-    overdue: Counter[tuple[str, str]] = Counter()
-    crypto: Counter[tuple[str, str]] = Counter()
-    windows: Counter[tuple[str, str]] = Counter()
+    filing: Counter[tuple[str, ...]] = Counter()
+    overdue: Counter[tuple[str, ...]] = Counter()
+    crypto: Counter[tuple[str, ...]] = Counter()
+    windows: Counter[tuple[str, ...]] = Counter()
     earliest: dict[str, dt.date] = {}
     for row in security_statuses(session, today=today):
         unit = unit_label(codes, row.owner_unit_id)
@@ -112,8 +112,8 @@ def grading(session: Session, today: dt.date) -> Iterable[Metric]:
 @metric_group("response")
 def response(session: Session, today: dt.date) -> Iterable[Metric]:
     codes = unit_codes(session)
-    drills: Counter[tuple[str]] = Counter()
-    no_plan: Counter[tuple[str]] = Counter()
+    drills: Counter[tuple[str, ...]] = Counter()
+    no_plan: Counter[tuple[str, ...]] = Counter()
     for status in system_statuses(session, today=today):
         unit = unit_label(codes, status.unit_id)
         drills[(unit,)] += int(status.drill_overdue)
@@ -141,7 +141,7 @@ def response(session: Session, today: dt.date) -> Iterable[Metric]:
     yield incidents
 
     now = dt.datetime.combine(today, dt.datetime.now(LOCAL_TZ).time(), tzinfo=LOCAL_TZ)
-    reports: Counter[tuple[str, str, str]] = Counter()
+    reports: Counter[tuple[str, ...]] = Counter()
     for incident, deadlines in incident_deadline_list(session, now=now):
         unit = unit_label(codes, incident.unit_id)
         reports[(unit, "initial", deadlines.report_state.value)] += 1
