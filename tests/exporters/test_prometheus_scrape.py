@@ -15,7 +15,11 @@ import pytest
 from sqlalchemy import Engine
 
 from inventory.demo import load_inventory
+from migration.demo import load_demo as load_migration_demo
+from migration.summary import summary
 from taizhang import db
+from taizhang.auth.principal import ALL
+from taizhang.clock import china_today
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -42,6 +46,7 @@ def wait_for(url: str, timeout: float = 30.0) -> None:
 def server(engine: Engine) -> Iterator[str]:
     with db.session_scope(actor="test") as s:
         load_inventory(s)
+        load_migration_demo(s)
     port = free_port()
     proc = subprocess.Popen(
         [
@@ -66,12 +71,26 @@ def server(engine: Engine) -> Iterator[str]:
         proc.wait(timeout=10)
 
 
+def poll(query: str, expr: str, deadline: float) -> float | None:
+    while time.monotonic() < deadline:
+        try:
+            result = httpx.get(query, params={"query": expr}, timeout=2).json()
+            if result["data"]["result"]:
+                return float(result["data"]["result"][0]["value"][1])
+        except (httpx.HTTPError, KeyError, ValueError):
+            pass
+        time.sleep(0.5)
+    return None
+
+
 def test_prometheus_scrapes_the_app(server: str, tmp_path: Path) -> None:
     subprocess.run([str(ROOT / "scripts" / "prometheus.sh")], check=True, timeout=600)
     port = free_port()
     config = tmp_path / "prometheus.yml"
     config.write_text(
         "global:\n  scrape_interval: 1s\n  evaluation_interval: 1s\n"
+        f"rule_files:\n  - {ROOT / 'exporters' / 'prometheus' / 'rules.yml'}\n"
+        f"  - {ROOT / 'exporters' / 'prometheus' / 'alerts.yml'}\n"
         "scrape_configs:\n  - job_name: taizhang\n    static_configs:\n"
         f"      - targets: ['{server}']\n"
     )
@@ -88,16 +107,12 @@ def test_prometheus_scrapes_the_app(server: str, tmp_path: Path) -> None:
     try:
         query = f"http://127.0.0.1:{port}/api/v1/query"
         deadline = time.monotonic() + 60
-        value = None
-        while time.monotonic() < deadline and value is None:
-            try:
-                result = httpx.get(query, params={"query": "sum(taizhang_systems)"}, timeout=2).json()
-                if result["data"]["result"]:
-                    value = float(result["data"]["result"][0]["value"][1])
-            except (httpx.HTTPError, KeyError, ValueError):
-                pass
-            time.sleep(0.5)
-        assert value == 147.0
+        assert poll(query, "sum(taizhang_systems)", deadline) == 147.0
+        # The recording rule, evaluated by Prometheus itself, gives the migration service's 上云率.
+        with db.session_scope() as s:
+            expected = summary(s, scope=ALL, today=china_today()).total.cloud_rate
+        assert expected is not None
+        assert poll(query, "taizhang:cloud_adoption:ratio", deadline) == pytest.approx(expected)
         up = httpx.get(query, params={"query": 'up{job="taizhang"}'}, timeout=2).json()
         assert up["data"]["result"][0]["value"][1] == "1"
     finally:
