@@ -89,7 +89,7 @@ def test_promtool_checks_and_unit_tests_the_rules(promtool: str) -> None:
     assert result.returncode == 0, result.stdout + result.stderr
 
 
-def test_every_expression_uses_exported_metrics(engine: Engine, anon: TestClient) -> None:
+def test_every_expression_uses_exported_metrics(engine: Engine, anon: TestClient, promtool: str) -> None:
     with db.session_scope(actor="test") as s:
         load_full_demo(s)
         # The demo county has no verification run yet: record one so those series exist too.
@@ -111,7 +111,8 @@ def test_every_expression_uses_exported_metrics(engine: Engine, anon: TestClient
                 run_id=run.id,
             )
         )
-    exported = metric_names(anon.get("/metrics").text)
+    text = anon.get("/metrics").text
+    exported = metric_names(text)
     recorded = {rule["record"] for rule in rules() if "record" in rule}
     known = exported | recorded | PROMETHEUS_OWN
     board = dashboard_expressions()
@@ -123,6 +124,11 @@ def test_every_expression_uses_exported_metrics(engine: Engine, anon: TestClient
         if names - known:
             missing[expr] = sorted(names - known)
     assert not missing
+    # The exposition with every group populated passes promtool's naming and HELP checks.
+    result = subprocess.run(
+        [promtool, "check", "metrics"], input=text, capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
 
 
 def test_dashboard_has_the_four_sections_and_unit_variable() -> None:
