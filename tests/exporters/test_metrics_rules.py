@@ -81,6 +81,13 @@ def test_promtool_checks_and_unit_tests_the_rules(promtool: str) -> None:
         [promtool, "check", "rules", *map(str, RULE_FILES)], capture_output=True, text=True, timeout=60
     )
     assert check.returncode == 0, check.stdout + check.stderr
+    config = subprocess.run(
+        [promtool, "check", "config", str(PROM / "prometheus.example.yml")],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert config.returncode == 0, config.stdout + config.stderr
     tests = sorted((PROM / "tests").glob("*.yml"))
     assert tests
     result = subprocess.run(
