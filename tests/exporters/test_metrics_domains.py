@@ -10,6 +10,7 @@ from fastapi.testclient import TestClient
 from metrics_helpers import load_full_demo, samples, total
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
+from test_metrics_rules import check_expressions
 
 from exporters.prometheus.labels import end_of_day_timestamp
 from inventory.models import Host, Unit
@@ -26,7 +27,7 @@ from taizhang.auth.principal import ALL
 from taizhang.clock import china_today
 
 
-def test_gauges_match_the_demo_county(engine: Engine, anon: TestClient) -> None:
+def test_gauges_match_the_demo_county(engine: Engine, anon: TestClient, promtool: str) -> None:
     """One load of the demo county (slow), then every domain's figures against its own service."""
     with db.session_scope(actor="test") as s:
         load_full_demo(s)
@@ -40,6 +41,8 @@ def test_gauges_match_the_demo_county(engine: Engine, anon: TestClient) -> None:
     check_response(r.text)
     check_findings(r.text)
     check_verification(r.text, hosts, finished)
+    # The same exposition (one slow demo load) serves the dashboard/rules and promtool checks.
+    check_expressions(r.text, promtool)
 
 
 def check_migration(scrape: str) -> None:
