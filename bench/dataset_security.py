@@ -69,40 +69,7 @@ def generate_security(
         elif system["id"] % 2:
             rule, severity = rng.choice(RULES)
             findings.append(_finding(system, rule, severity, today, rng, stamp))
-    now = stamp["created_at"]
-    results = [
-        {
-            "host_id": host["id"],
-            "check_id": check,
-            "outcome": rng.choices(
-                [CheckOutcome.PASS, CheckOutcome.FAIL, CheckOutcome.NOT_APPLICABLE], [80, 15, 5]
-            )[0],
-            "evidence": "",
-            "observed": {},
-            "checked_at": now,
-            "run_id": None,
-        }
-        for host in hosts
-        for check in CHECKS
-    ]
-    runs = [
-        {
-            "status": status,
-            "requested_by": "bench",
-            "filters": {},
-            "cancel_requested": False,
-            "timeout_seconds": 3600,
-            "worker": "bench",
-            "started_at": now - dt.timedelta(hours=3 - i),
-            "heartbeat_at": None,
-            "finished_at": now - dt.timedelta(hours=2 - i),
-            "summary": {},
-            "message": "",
-            "created_at": now,
-            "updated_at": now,
-        }
-        for i, status in enumerate((RunStatus.SUCCEEDED, RunStatus.FAILED, RunStatus.SUCCEEDED))
-    ]
+    results, runs = _verification(hosts, stamp["created_at"], rng)
     for table, rows in (
         (Wave.__table__, waves),
         (MigrationPlan.__table__, plans),
@@ -151,3 +118,42 @@ def _finding(
         "assignee_id": None,
         **stamp,
     }
+
+
+def _verification(
+    hosts: list[dict[str, Any]], now: dt.datetime, rng: random.Random
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    results = [
+        {
+            "host_id": host["id"],
+            "check_id": check,
+            "outcome": rng.choices(
+                [CheckOutcome.PASS, CheckOutcome.FAIL, CheckOutcome.NOT_APPLICABLE], [80, 15, 5]
+            )[0],
+            "evidence": "",
+            "observed": {},
+            "checked_at": now,
+            "run_id": None,
+        }
+        for host in hosts
+        for check in CHECKS
+    ]
+    runs: list[dict[str, Any]] = [
+        {
+            "status": status,
+            "requested_by": "bench",
+            "filters": {},
+            "cancel_requested": False,
+            "timeout_seconds": 3600,
+            "worker": "bench",
+            "started_at": now - dt.timedelta(hours=3 - i),
+            "heartbeat_at": None,
+            "finished_at": now - dt.timedelta(hours=2 - i),
+            "summary": {},
+            "message": "",
+            "created_at": now,
+            "updated_at": now,
+        }
+        for i, status in enumerate((RunStatus.SUCCEEDED, RunStatus.FAILED, RunStatus.SUCCEEDED))
+    ]
+    return results, runs
