@@ -28,6 +28,7 @@ from inventory.choices import (
 from inventory.models import Host, Product, ProductUsage, System, Unit, host_systems
 
 SEED = 42
+TABLES_WITH_IDS = ("units", "systems", "hosts", "products", "product_usages", "migration_waves")
 
 
 @dataclass(frozen=True)
@@ -179,10 +180,19 @@ def generate(engine: Engine, scale: Scale) -> dict[str, int]:
         for table, rows in tables:
             for chunk in _chunks(rows):
                 conn.execute(insert(table), chunk)
+        from bench.dataset_security import generate_security
+
+        extra = generate_security(conn, rng, systems, hosts, stamp)
         if engine.dialect.name == "postgresql":
             from sqlalchemy import text
 
-            for table_name in ("units", "systems", "hosts", "products", "product_usages"):
+            for table_name in (
+                *TABLES_WITH_IDS,
+                "migration_plans",
+                "findings",
+                "check_results",
+                "verification_runs",
+            ):
                 conn.execute(
                     text(
                         f"SELECT setval(pg_get_serial_sequence('{table_name}', 'id'), "
@@ -195,6 +205,7 @@ def generate(engine: Engine, scale: Scale) -> dict[str, int]:
         "hosts": len(hosts),
         "products": len(products),
         "product_usages": len(usages),
+        **extra,
     }
 
 

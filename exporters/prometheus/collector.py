@@ -108,7 +108,12 @@ class LedgerCollector(Collector):
 
 
 def build_registry(today: Callable[[], dt.date] | None = None) -> CollectorRegistry:
-    import exporters.prometheus.groups  # noqa: F401  (registers the metric groups)
+    # Importing the modules registers their metric groups.
+    import exporters.prometheus.findings
+    import exporters.prometheus.groups
+    import exporters.prometheus.migration
+    import exporters.prometheus.security
+    import exporters.prometheus.verification  # noqa: F401
 
     registry = CollectorRegistry(auto_describe=False)
     registry.register(LedgerCollector(today))
