@@ -42,6 +42,24 @@ class CellError(ValueError):
     """A cell that cannot be read; the message is the Chinese reason shown to the user."""
 
 
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+"""A cell starting with one of these is taken for a formula by spreadsheet programs (CSV injection)."""
+
+
+def neutralise(value: Any) -> Any:
+    """Text that a spreadsheet would run as a formula, prefixed with ``'`` so it stays text."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+def unguard(value: Any) -> Any:
+    """The inverse of ``neutralise`` on import, so that exported text reads back unchanged."""
+    if isinstance(value, str) and value.startswith("'") and value[1:].startswith(FORMULA_STARTS):
+        return value[1:]
+    return value
+
+
 def fold(text: str) -> str:
     """Full-width to half-width (NFKC), whitespace trimmed: for codes, numbers, dates, labels."""
     return unicodedata.normalize("NFKC", text).strip()
