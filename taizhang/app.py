@@ -13,6 +13,7 @@ API_PREFIX = "/api/v1"
 
 def create_app() -> FastAPI:
     import exporters.prometheus.api
+    import exporters.report_web
     import exporters.sheets.api
     import inventory.api
     import inventory.pages
@@ -53,6 +54,7 @@ def create_app() -> FastAPI:
     api.include_router(security.findings.api.router)
     api.include_router(security.verification.api.router)
     api.include_router(exporters.sheets.api.router)
+    api.include_router(exporters.report_web.router)
     app.include_router(api)
     app.include_router(exporters.prometheus.api.router)
     security.findings.background.install(app)
@@ -60,4 +62,5 @@ def create_app() -> FastAPI:
     app.include_router(inventory.pages.router)
     app.include_router(migration.pages.router)
     app.include_router(security.findings.pages.router)
+    app.include_router(exporters.report_web.pages)
     return app

@@ -139,6 +139,7 @@ def version() -> None:
 
 
 def _register() -> None:
+    import exporters.report_cli
     import exporters.sheets.cli
     import inventory.cli
     import migration.cli
@@ -164,6 +165,7 @@ def _register() -> None:
     security.findings.cli.register(app)
     security.verification.cli.register(app)
     exporters.sheets.cli.register(app)
+    exporters.report_cli.register(app)
     app.add_typer(cli_policy.policy_app, name="policy")
     app.add_typer(cli_policy.workdays_app, name="workdays")
 

@@ -42,6 +42,24 @@ class CellError(ValueError):
     """A cell that cannot be read; the message is the Chinese reason shown to the user."""
 
 
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+"""A cell starting with one of these is taken for a formula by spreadsheet programs (CSV injection)."""
+
+
+def neutralise(value: Any) -> Any:
+    """Text that a spreadsheet would run as a formula, prefixed with ``'`` so it stays text."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+def unguard(value: Any) -> Any:
+    """The inverse of ``neutralise`` on import, so that exported text reads back unchanged."""
+    if isinstance(value, str) and value.startswith("'") and value[1:].startswith(FORMULA_STARTS):
+        return value[1:]
+    return value
+
+
 def fold(text: str) -> str:
     """Full-width to half-width (NFKC), whitespace trimmed: for codes, numbers, dates, labels."""
     return unicodedata.normalize("NFKC", text).strip()
@@ -108,6 +126,40 @@ def parse_date(value: Any) -> dt.date:
     if re.fullmatch(r"\d{5}(\.\d+)?", text):
         return _serial_date(float(text))
     raise CellError(f"无法识别的日期“{value}”，请写成 2024-03-05 或 2024年3月5日")
+
+
+_DATETIME = re.compile(
+    r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?\s*[T ]?\s*"
+    r"(\d{1,2})\s*[:：时]\s*(\d{1,2})\s*(?:[:：分]\s*(\d{1,2})\s*秒?)?\s*分?$"
+)
+
+
+def parse_datetime(value: Any) -> dt.datetime:
+    """A moment; without a zone it is China Standard Time (the county's clock)."""
+    from taizhang.clock import CHINA
+
+    if isinstance(value, dt.datetime):
+        return value if value.tzinfo else value.replace(tzinfo=CHINA)
+    if isinstance(value, int | float) and not isinstance(value, bool) and 1 <= value < 2958466:
+        moment = dt.datetime.combine(EXCEL_EPOCH, dt.time()) + dt.timedelta(days=float(value))
+        return moment.replace(microsecond=0, tzinfo=CHINA)
+    text = fold(str(value))
+    match = _DATETIME.match(text)
+    try:
+        if match:
+            parts = [int(g) for g in match.groups() if g is not None]
+            return dt.datetime(*parts, tzinfo=CHINA)  # type: ignore[arg-type,misc]
+        parsed = dt.datetime.fromisoformat(text)
+    except ValueError:
+        raise CellError(f"时间“{value}”不存在或无法识别，请写成 2024-03-05 14:30") from None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=CHINA)
+
+
+def datetime_label(value: dt.datetime) -> str:
+    """How a moment is written in a sheet: China Standard Time to the second, ``2024-03-05 14:30:00``."""
+    from taizhang.clock import CHINA
+
+    return value.astimezone(CHINA).replace(tzinfo=None).isoformat(sep=" ", timespec="seconds")
 
 
 def _serial_date(serial: float) -> dt.date:

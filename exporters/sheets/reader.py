@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
-from exporters.sheets.normalize import header_key, header_stem, is_blank
+from exporters.sheets.normalize import header_key, header_stem, is_blank, unguard
 from exporters.sheets.spec import Column, SheetSpec
 from taizhang.errors import Invalid
 
@@ -116,28 +116,39 @@ def _xlsx_stream(worksheet: Any) -> Callable[[], Iterator[Row]]:
         worksheet.reset_dimensions()  # some generators write a wrong <dimension>
         try:
             for number, values in enumerate(worksheet.iter_rows(values_only=True), start=1):
-                yield number, tuple(values)
+                yield number, tuple(unguard(v) for v in values)
         except Exception as exc:  # damaged sheet XML surfaces only while streaming
             raise Invalid(f"工作表“{worksheet.title}”已损坏，无法读取：{exc}", field="file") from None
 
     return rows
 
 
-def detect_encoding(open_binary: Callable[[], IO[bytes]]) -> str:
-    """UTF-8 (with or without BOM) when the whole file decodes as UTF-8, else GB18030 (⊇ GBK)."""
-    decoder = codecs.getincrementaldecoder("utf-8")()
+def detect_encoding(open_binary: Callable[[], IO[bytes]], name: str = "") -> str:
+    """UTF-16 with its BOM; UTF-8 (with or without BOM) when the whole file decodes as UTF-8; else
+    GB18030 (⊇ GBK). A file that is none of these is refused, naming the encodings accepted."""
+    with open_binary() as fh:
+        if fh.read(2) in (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE):
+            return "utf-16"
+    for encoding in ("utf-8-sig", "gb18030"):
+        if _decodes(open_binary, encoding):
+            return encoding
+    raise Invalid(f"CSV 文件“{name}”的编码无法识别，请另存为 UTF-8 或 GBK 编码", field="file")
+
+
+def _decodes(open_binary: Callable[[], IO[bytes]], encoding: str) -> bool:
+    decoder = codecs.getincrementaldecoder(encoding)()
     with open_binary() as fh:
         try:
             while chunk := fh.read(1 << 20):
                 decoder.decode(chunk)
             decoder.decode(b"", final=True)
         except UnicodeDecodeError:
-            return "gb18030"
-    return "utf-8-sig"
+            return False
+    return True
 
 
 def _csv_rows(open_binary: Callable[[], IO[bytes]], name: str) -> Iterator[Row]:
-    encoding = detect_encoding(open_binary)
+    encoding = detect_encoding(open_binary, name)
     with open_binary() as raw:
         first_line = io.TextIOWrapper(raw, encoding=encoding, newline="").readline()
     delimiter = max(",\t;", key=first_line.count)
@@ -145,7 +156,7 @@ def _csv_rows(open_binary: Callable[[], IO[bytes]], name: str) -> Iterator[Row]:
         reader = csv.reader(io.TextIOWrapper(raw, encoding=encoding, newline=""), delimiter=delimiter)
         try:
             for number, values in enumerate(reader, start=1):
-                yield number, tuple(values)
+                yield number, tuple(unguard(v) for v in values)
         except (csv.Error, UnicodeDecodeError) as exc:
             raise Invalid(f"CSV 文件“{name}”无法读取：{exc}", field="file") from None
 

@@ -325,11 +325,18 @@ class SheetImport:
         """The entity's own ``validate`` hook and its unique keys, as ``taizhang.crud`` applies them."""
         if self.entity.validate is not None:
             columns = {k: v for k, v in payload.items() if k in self.entity.model.__table__.c}
+            obj = self.entity.model(id=object_id, **columns)
             try:
-                self.entity.validate(self.session, self.entity.model(id=object_id, **columns))
+                self.entity.validate(self.session, obj)
             except DomainError as exc:
                 self.field_problem(row, exc.field, exc.message)
                 return False
+            # Values the hook derives (a 测评结论 from the score, the level at assessment time):
+            # on create every column it filled, on update only the columns the sheet gives.
+            derived = columns if object_id is not None else self.entity.model.__table__.c.keys()
+            payload.update(
+                {k: getattr(obj, k) for k in derived if k != "id" and getattr(obj, k, None) is not None}
+            )
         for unique in self.uniques:
             key = unique.key_of(payload)
             holder = unique.get(key) if key is not None else None

@@ -69,6 +69,8 @@ class Column:
             return "；".join(f"{year}:{_plain(v)}" for year, v in sorted(value.items()))
         if isinstance(value, Decimal):
             return str(value) if for_csv else float(value)
+        if isinstance(value, dt.datetime):
+            return n.datetime_label(value)
         if isinstance(value, dt.date) and for_csv:
             return value.isoformat()
         return value
@@ -82,6 +84,7 @@ _PARSERS: dict[str, Callable[[Any], Any]] = {
     "text": n.parse_text,
     "code": n.parse_code,
     "date": n.parse_date,
+    "datetime": n.parse_datetime,
     "int": n.parse_int,
     "decimal": n.parse_decimal,
     "bool": n.parse_bool,
@@ -152,7 +155,7 @@ def register_sheet(spec: SheetSpec) -> SheetSpec:
     return spec
 
 
-SHEET_MODULES = ("exporters.sheets.inventory_sheets",)
+SHEET_MODULES = ("exporters.sheets.inventory_sheets", "exporters.sheets.security_sheets")
 """Modules whose import registers sheets, in dependency order (a sheet after those it references).
 
 A new domain (等保, 密评, drills, incidents) adds a module of specs here, e.g.

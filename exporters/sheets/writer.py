@@ -22,6 +22,7 @@ from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
+from exporters.sheets.normalize import neutralise
 from exporters.sheets.problems import Problem
 from exporters.sheets.reader import open_sheets
 from exporters.sheets.result import Mark
@@ -45,7 +46,8 @@ class SheetData:
 
 
 def _clean(value: Any) -> Any:
-    return ILLEGAL_CHARACTERS_RE.sub("", value) if isinstance(value, str) else value
+    """Text safe to write: no characters XML forbids, no formula (``=1+1`` is written ``'=1+1``)."""
+    return neutralise(ILLEGAL_CHARACTERS_RE.sub("", value)) if isinstance(value, str) else value
 
 
 def _header_cells(ws: Any, headers: list[str]) -> list[WriteOnlyCell]:
@@ -101,7 +103,7 @@ def write_csv_zip(sheets: Iterable[SheetData], out: IO[bytes] | Path) -> None:
                 writer = csv.writer(text)
                 writer.writerow(sheet.headers)
                 for row in sheet.rows:
-                    writer.writerow(["" if v is None else v for v in row])
+                    writer.writerow(["" if v is None else neutralise(v) for v in row])
                 text.flush()
                 text.detach()
 
