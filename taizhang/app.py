@@ -21,6 +21,7 @@ def create_app() -> FastAPI:
     import security.findings.api
     import security.findings.background
     import security.grading.api
+    import security.grading.pages
     import security.response.api
     import security.supply.api
     import security.verification.api
@@ -56,4 +57,5 @@ def create_app() -> FastAPI:
     security.findings.background.install(app)
     install_web(app)
     app.include_router(inventory.pages.router)
+    app.include_router(security.grading.pages.router)
     return app
