@@ -14,6 +14,7 @@ API_PREFIX = "/api/v1"
 def create_app() -> FastAPI:
     import exporters.prometheus.api
     import exporters.sheets.api
+    import exporters.sheets.pages
     import inventory.api
     import inventory.pages
     import migration.api
@@ -58,4 +59,5 @@ def create_app() -> FastAPI:
     install_web(app)
     app.include_router(inventory.pages.router)
     app.include_router(security.grading.pages.router)
+    app.include_router(exporters.sheets.pages.router)
     return app
