@@ -24,6 +24,7 @@ def create_app() -> FastAPI:
     import security.grading.api
     import security.grading.pages
     import security.response.api
+    import security.response.pages
     import security.supply.api
     import security.verification.api
     import taizhang.auth.api
@@ -59,5 +60,6 @@ def create_app() -> FastAPI:
     install_web(app)
     app.include_router(inventory.pages.router)
     app.include_router(security.grading.pages.router)
+    app.include_router(security.response.pages.router)
     app.include_router(exporters.sheets.pages.router)
     return app

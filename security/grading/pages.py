@@ -82,7 +82,7 @@ def timeline(session: Session, principal: Principal, system_id: int) -> list[dic
                     "label": label,
                     "text": _describe(record),
                     "conclusion": getattr(getattr(record, "conclusion", None), "label", ""),
-                    "url": f"/security/{slug}/{record.id}" if slug else None,
+                    "url": f"/security/records/{slug}/{record.id}" if slug else None,
                 }
             )
     return sorted(rows, key=lambda r: r["date"] or dt.date.min, reverse=True)
@@ -115,7 +115,7 @@ for _kind_def in KINDS.values():
             object_type_of(_kind_def.entity.model),
             _kind_def.title,
             _kind_def.entity,
-            f"/security/{_kind_def.slug}/{{id}}",
+            f"/security/records/{_kind_def.slug}/{{id}}",
         )
     )
 
@@ -196,18 +196,31 @@ def record_create(
             _form_context(session, kind, system, form, principal),
             status_code=422,
         )
-    response = RedirectResponse(f"/security/{slug}/{created.id}", status_code=303)
+    response = RedirectResponse(f"/security/records/{slug}/{created.id}", status_code=303)
     flash.add(request, response, f"已登记{kind.title}记录")
     return response
+
+
+def evidence_context(
+    session: Session, principal: Principal, object_type: str, object_id: int, page_path: str
+) -> dict[str, Any]:
+    """What ``security/_evidence.html`` needs: the record's files and the upload form's target."""
+    files = session.execute(
+        evidence.list_query(scope=principal.scope, object_type=object_type, object_id=object_id)
+    ).scalars()
+    return {
+        "files": list(files),
+        "evidence_kinds": enum_choices(EvidenceKind),
+        "can_upload": principal.can(Permission.SECURITY_WRITE),
+        "upload_error": None,
+        "upload_action": f"{page_path}/evidence",
+    }
 
 
 def _record_context(session: Session, principal: Principal, kind: RecordKind, record: Any) -> dict[str, Any]:
     system = crud.get(session, SYSTEMS, record.system_id, scope=principal.scope)
     object_type = object_type_of(kind.entity.model)
     shown = ObjectType(object_type, kind.title, kind.entity)
-    files = session.execute(
-        evidence.list_query(scope=principal.scope, object_type=object_type, object_id=record.id)
-    ).scalars()
     return {
         "page_title": f"{kind.title}：{system.name}",
         "kind": kind,
@@ -216,15 +229,13 @@ def _record_context(session: Session, principal: Principal, kind: RecordKind, re
         "rows": [
             (shown.field_label(w.name), shown.show(w.name, getattr(record, w.name))) for w in kind.widgets
         ],
-        "files": list(files),
-        "evidence_kinds": enum_choices(EvidenceKind),
-        "can_write": principal.can(Permission.SECURITY_WRITE),
-        "upload_error": None,
-        "upload_action": f"/security/{kind.slug}/{record.id}/evidence",
+        **evidence_context(
+            session, principal, object_type, record.id, f"/security/records/{kind.slug}/{record.id}"
+        ),
     }
 
 
-@router.get("/security/{slug}/{record_id:int}")
+@router.get("/security/records/{slug}/{record_id:int}")
 def record_page(
     request: Request,
     slug: str,
@@ -237,7 +248,7 @@ def record_page(
     return render(request, "security/record.html", _record_context(session, principal, kind, record))
 
 
-@router.post("/security/{slug}/{record_id:int}/evidence")
+@router.post("/security/records/{slug}/{record_id:int}/evidence")
 def record_evidence(
     request: Request,
     slug: str,
@@ -253,7 +264,7 @@ def record_evidence(
         context = _record_context(session, principal, kind, record)
         context["upload_error"] = error
         return render(request, "security/record.html", context, status_code=422)
-    response = RedirectResponse(f"/security/{slug}/{record_id}#evidence", status_code=303)
+    response = RedirectResponse(f"/security/records/{slug}/{record_id}#evidence", status_code=303)
     flash.add(request, response, "已上传佐证材料")
     return response
 

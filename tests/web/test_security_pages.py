@@ -56,9 +56,9 @@ def test_every_security_page_for_every_role(
     no_write = {"ops": 403, "unit": 403, "auditor": 403}
     pages: dict[str, dict[str, int]] = {
         "/security": {},
-        f"/security/mlps-assessments/{overdue}": {},
-        "/security/mlps-assessments/999999": {r: 404 for r in ROLES},
-        "/security/nonsense/1": {r: 404 for r in ROLES},
+        f"/security/records/mlps-assessments/{overdue}": {},
+        "/security/records/mlps-assessments/999999": {r: 404 for r in ROLES},
+        "/security/records/nonsense/1": {r: 404 for r in ROLES},
         f"/systems/{county.edu_system}": {},
     }
     for kind in KINDS:
@@ -99,8 +99,8 @@ def test_unit_user_reads_only_their_units(
     unit = browser_as("unit")
     overview = unit.get("/security").text
     assert "学籍管理系统" in overview and county.civil_system_name not in overview
-    assert unit.get(f"/security/mlps-assessments/{foreign.id}").status_code == 404
-    assert unit.get(f"/security/mlps-assessments/{overdue}").status_code == 200
+    assert unit.get(f"/security/records/mlps-assessments/{foreign.id}").status_code == 404
+    assert unit.get(f"/security/records/mlps-assessments/{overdue}").status_code == 200
     panel = unit.get(f"/systems/{county.edu_system}").text
     assert "CP-2022-001" in panel and "登记等级测评" not in panel
     security = browser_as("security")
@@ -224,7 +224,7 @@ def test_evidence_upload_and_download(
     browser_as: Callable[[str], TestClient], county: County, overdue: int
 ) -> None:
     officer = browser_as("security")
-    page = f"/security/mlps-assessments/{overdue}"
+    page = f"/security/records/mlps-assessments/{overdue}"
     token = csrf_of(officer.get(page).text)
     pdf = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
     r = officer.post(
@@ -261,7 +261,7 @@ def test_every_security_post_refuses_a_missing_or_wrong_csrf_token(
 
     officer = browser_as("security")
     posts = [f"/security/systems/{county.edu_system}/{kind}/new" for kind in KINDS]
-    posts.append(f"/security/mlps-assessments/{overdue}/evidence")
+    posts.append(f"/security/records/mlps-assessments/{overdue}/evidence")
     for path in posts:
         for token in (None, "forged"):
             data = _assessment(token or "")
