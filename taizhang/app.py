@@ -27,6 +27,7 @@ def create_app() -> FastAPI:
     import security.response.pages
     import security.supply.api
     import security.verification.api
+    import security.verification.pages
     import taizhang.auth.api
     import taizhang.core_api
     import taizhang.models
@@ -61,5 +62,6 @@ def create_app() -> FastAPI:
     app.include_router(inventory.pages.router)
     app.include_router(security.grading.pages.router)
     app.include_router(security.response.pages.router)
+    app.include_router(security.verification.pages.router)
     app.include_router(exporters.sheets.pages.router)
     return app
