@@ -202,7 +202,12 @@ def record_create(
 
 
 def evidence_context(
-    session: Session, principal: Principal, object_type: str, object_id: int, page_path: str
+    session: Session,
+    principal: Principal,
+    object_type: str,
+    object_id: int,
+    page_path: str,
+    default_kind: EvidenceKind = EvidenceKind.OTHER,
 ) -> dict[str, Any]:
     """What ``security/_evidence.html`` needs: the record's files and the upload form's target."""
     files = session.execute(
@@ -214,6 +219,7 @@ def evidence_context(
         "can_upload": principal.can(Permission.SECURITY_WRITE),
         "upload_error": None,
         "upload_action": f"{page_path}/evidence",
+        "default_kind": default_kind.value,
     }
 
 

@@ -20,6 +20,7 @@ from starlette.datastructures import FormData
 
 from inventory import views
 from inventory.models import System
+from security.evidence.choices import EvidenceKind
 from security.grading.pages import evidence_context, upload_evidence
 from security.response import service
 from security.response.choices import DrillType, IncidentCategory, IncidentGrade
@@ -173,7 +174,12 @@ def drill_page(
         "drill": drill,
         "plan": plan,
         **evidence_context(
-            session, principal, object_type_of(Drill), drill.id, f"/security/drills/{drill.id}"
+            session,
+            principal,
+            object_type_of(Drill),
+            drill.id,
+            f"/security/drills/{drill.id}",
+            EvidenceKind.DRILL_MINUTES,
         ),
     }
     return render(request, "response/drill.html", context)
@@ -265,7 +271,12 @@ def incident_page(
         "systems": views.visible_systems(incident.systems, principal.scope),
         "unit_name": views.unit_names(session, [incident.unit_id]).get(incident.unit_id, ""),
         **evidence_context(
-            session, principal, object_type_of(Incident), incident.id, f"/security/incidents/{incident.id}"
+            session,
+            principal,
+            object_type_of(Incident),
+            incident.id,
+            f"/security/incidents/{incident.id}",
+            EvidenceKind.INCIDENT_REPORT,
         ),
     }
     return render(request, "response/incident.html", context)
