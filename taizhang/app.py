@@ -15,6 +15,7 @@ def create_app() -> FastAPI:
     import exporters.prometheus.api
     import exporters.report_web
     import exporters.sheets.api
+    import exporters.sheets.pages
     import inventory.api
     import inventory.pages
     import migration.api
@@ -24,9 +25,12 @@ def create_app() -> FastAPI:
     import security.findings.background
     import security.findings.pages
     import security.grading.api
+    import security.grading.pages
     import security.response.api
+    import security.response.pages
     import security.supply.api
     import security.verification.api
+    import security.verification.pages
     import taizhang.auth.api
     import taizhang.core_api
     import taizhang.models
@@ -63,4 +67,8 @@ def create_app() -> FastAPI:
     app.include_router(migration.pages.router)
     app.include_router(security.findings.pages.router)
     app.include_router(exporters.report_web.pages)
+    app.include_router(security.grading.pages.router)
+    app.include_router(security.response.pages.router)
+    app.include_router(security.verification.pages.router)
+    app.include_router(exporters.sheets.pages.router)
     return app

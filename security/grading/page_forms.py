@@ -1,0 +1,187 @@
+"""The 等保 / 密评 / risk-assessment record forms: which fields each record kind shows, and how.
+
+One ``RecordKind`` per form (its URL slug is the API path of its entity, ``mlps-assessments`` …);
+the pages module renders every kind with the same template, so each field's label, widget and
+options come from here and from the entity's schema.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from security.grading.choices import (
+    CryptoConclusion,
+    GradingReason,
+    GradingStatus,
+    MlpsConclusion,
+    MlpsTemplate,
+    RiskMethod,
+)
+from security.grading.entities import (
+    CRYPTO_ASSESSMENTS,
+    MLPS_ASSESSMENTS,
+    MLPS_FILINGS,
+    MLPS_GRADINGS,
+    RISK_ASSESSMENTS,
+)
+from taizhang.crud import Entity
+from taizhang.web.forms import FormField, FormState
+from taizhang.web.render import enum_choices
+
+LEVELS = [(str(n), f"第{'一二三四五'[n - 1]}级") for n in range(1, 6)]
+
+
+@dataclass(frozen=True)
+class Widget:
+    """A form field and how it is shown: ``input`` type, or ``select``/``textarea``."""
+
+    name: str
+    widget: str = "text"
+    options: Sequence[tuple[str, str]] = ()
+    blank: str = ""
+    help: str = ""
+    step: str = ""
+
+    @property
+    def form_field(self) -> FormField:
+        kind: Any = {"select": "select", "textarea": "textarea", "date": "date", "number": "text"}.get(
+            self.widget, "text"
+        )
+        return FormField(self.name, kind)
+
+
+@dataclass(frozen=True)
+class RecordKind:
+    slug: str
+    entity: Entity
+    title: str
+    summary_fields: tuple[str, ...]
+    widgets: Sequence[Widget] = field(default_factory=tuple)
+
+    @property
+    def fields(self) -> list[FormField]:
+        return [w.form_field for w in self.widgets]
+
+    def labels(self) -> dict[str, str]:
+        return {w.name: self.entity.label_of(w.name) for w in self.widgets}
+
+    def required(self) -> set[str]:
+        return {n for n, info in self.entity.create.model_fields.items() if info.is_required()}
+
+    def new_form(self) -> FormState:
+        values: dict[str, Any] = {}
+        for w in self.widgets:
+            info = self.entity.create.model_fields[w.name]
+            default = None if info.is_required() else info.get_default(call_default_factory=True)
+            values[w.name] = "" if default is None else str(getattr(default, "value", default))
+        return FormState(values=values)
+
+
+def _date(name: str, help: str = "") -> Widget:
+    return Widget(name, "date", help=help)
+
+
+def _count(name: str) -> Widget:
+    return Widget(name, "number", step="1")
+
+
+KINDS: dict[str, RecordKind] = {
+    k.slug: k
+    for k in [
+        RecordKind(
+            "mlps-assessments",
+            MLPS_ASSESSMENTS,
+            "等级测评",
+            ("assessed_on", "agency", "report_number", "conclusion"),
+            (
+                _date("assessed_on", "以测评报告落款日期为准，不能晚于今天"),
+                Widget("agency"),
+                Widget("report_number", help="测评报告编号，全县唯一"),
+                Widget(
+                    "template_version",
+                    "select",
+                    enum_choices(MlpsTemplate),
+                    "（按报告日期确定）",
+                    "2021 版模板填综合得分，2025 版模板填符合率",
+                ),
+                Widget("score", "number", step="0.01"),
+                Widget("conformity_rate", "number", step="0.01"),
+                Widget(
+                    "conclusion", "select", enum_choices(MlpsConclusion), "（按得分计算）", "须与所选模板一致"
+                ),
+                Widget("level", "select", LEVELS, "（取系统等级）"),
+                _count("high_risk_count"),
+                _count("medium_risk_count"),
+                _count("low_risk_count"),
+                Widget("notes", "textarea"),
+            ),
+        ),
+        RecordKind(
+            "mlps-gradings",
+            MLPS_GRADINGS,
+            "定级",
+            ("graded_on", "level", "status"),
+            (
+                Widget("level", "select", LEVELS, "（请选择）"),
+                Widget("business_level", "select", LEVELS, "—"),
+                Widget("service_level", "select", LEVELS, "—"),
+                _date("graded_on"),
+                Widget("status", "select", enum_choices(GradingStatus)),
+                Widget("reason", "select", enum_choices(GradingReason)),
+                _date("expert_review_on"),
+                Widget("approving_authority"),
+                Widget("notes", "textarea"),
+            ),
+        ),
+        RecordKind(
+            "mlps-filings",
+            MLPS_FILINGS,
+            "备案",
+            ("submitted_on", "certificate_number", "issued_on"),
+            (
+                Widget("grading_id", "select", blank="（不关联）", help="提交日期不能早于所关联的定级日期"),
+                _date("submitted_on", "第二级以上系统定级后 30 日内向公安机关备案"),
+                Widget("police_authority"),
+                Widget("certificate_number"),
+                _date("issued_on"),
+                Widget("notes", "textarea"),
+            ),
+        ),
+        RecordKind(
+            "crypto-assessments",
+            CRYPTO_ASSESSMENTS,
+            "密评",
+            ("assessed_on", "agency", "report_number", "conclusion"),
+            (
+                _date("assessed_on"),
+                Widget("agency"),
+                Widget("report_number"),
+                Widget("score", "number", step="0.01"),
+                Widget("conclusion", "select", enum_choices(CryptoConclusion), "（按得分计算）"),
+                _count("high_risk_count"),
+                Widget("rule_version", help="如《商用密码应用安全性评估量化评估规则》2023 版"),
+                _date("filed_on"),
+                Widget("notes", "textarea"),
+            ),
+        ),
+        RecordKind(
+            "risk-assessments",
+            RISK_ASSESSMENTS,
+            "风险评估",
+            ("assessed_on", "method", "assessor"),
+            (
+                _date("assessed_on"),
+                Widget("scope", "textarea"),
+                Widget("method", "select", enum_choices(RiskMethod), "（请选择）"),
+                Widget("assessor"),
+                _count("high_count"),
+                _count("medium_count"),
+                _count("low_count"),
+                Widget("report_reference"),
+                Widget("notes", "textarea"),
+            ),
+        ),
+    ]
+}

@@ -1,0 +1,304 @@
+"""等保与密评 pages: the status overview, record forms, record pages with evidence, a system panel.
+
+Every handler calls services (``taizhang.crud``, ``security.grading.service``,
+``security.evidence.service``) with the principal's scope, so a unit user reads only their units'
+systems and another unit's record is a 404 page. Writes need ``SECURITY_WRITE``; every POST is
+CSRF-checked. Evidence downloads go through the evidence API (``/api/v1/security/evidence/{id}/download``),
+which applies the same scope.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import RedirectResponse, Response
+from sqlalchemy.orm import Session
+from starlette.datastructures import FormData, UploadFile
+
+from inventory.entities import SYSTEMS
+from inventory.models import System
+from security.evidence import service as evidence
+from security.evidence.choices import EvidenceKind
+from security.grading import service
+from security.grading.page_forms import KINDS, RecordKind
+from taizhang import crud
+from taizhang.api import DB
+from taizhang.auth.principal import Principal
+from taizhang.auth.roles import Permission
+from taizhang.changelog import object_type_of
+from taizhang.errors import DomainError, NotFound
+from taizhang.web import flash
+from taizhang.web.forms import FormField, FormState, save
+from taizhang.web.objects import ObjectType, register_object_type
+from taizhang.web.registry import NavEntry, Panel, register_nav, register_panel
+from taizhang.web.render import add_template_package, enum_choices, render
+from taizhang.web.security import CsrfForm, page_allow
+
+router = APIRouter(include_in_schema=False)
+add_template_package("security.grading")
+
+# the date each record kind sits at on a system's timeline
+_TIMELINE: list[tuple[str, str, str, str | None]] = [
+    ("gradings", "定级", "graded_on", "mlps-gradings"),
+    ("filings", "备案", "submitted_on", "mlps-filings"),
+    ("assessments", "等级测评", "assessed_on", "mlps-assessments"),
+    ("self_checks", "等保自查", "checked_on", None),
+    ("rectifications", "整改（未完成）", "due_on", None),
+    ("crypto_plans", "密码应用方案", "drafted_on", None),
+    ("crypto_assessments", "密评", "assessed_on", "crypto-assessments"),
+    ("risk_assessments", "风险评估", "assessed_on", "risk-assessments"),
+]
+
+
+def _kind(slug: str) -> RecordKind:
+    if slug not in KINDS:
+        raise NotFound("没有这种安全记录")
+    return KINDS[slug]
+
+
+def _describe(record: Any) -> str:
+    for name in ("report_number", "certificate_number", "description", "scope", "title"):
+        value = getattr(record, name, None)
+        if value:
+            return str(value)[:60]
+    level = getattr(record, "level", None)
+    return f"第{'一二三四五'[level - 1]}级" if level else ""
+
+
+def timeline(session: Session, principal: Principal, system_id: int) -> list[dict[str, Any]]:
+    """Every 等保/密评/risk record of the system, newest first."""
+    _, records = service.load_records(session, scope=principal.scope, system_ids=[system_id])
+    rec = records.get(system_id)
+    if rec is None:
+        return []
+    rows = []
+    for table, label, date_field, slug in _TIMELINE:
+        for record in getattr(rec, table):
+            rows.append(
+                {
+                    "date": getattr(record, date_field),
+                    "label": label,
+                    "text": _describe(record),
+                    "conclusion": getattr(getattr(record, "conclusion", None), "label", ""),
+                    "url": f"/security/records/{slug}/{record.id}" if slug else None,
+                }
+            )
+    return sorted(rows, key=lambda r: r["date"] or dt.date.min, reverse=True)
+
+
+def status_panel(session: Session, principal: Principal, system: System) -> dict[str, Any]:
+    return {
+        "status": service.security_status(session, system.id, scope=principal.scope),
+        "timeline": timeline(session, principal, system.id),
+        "kinds": KINDS,
+        "can_write": principal.can(Permission.SECURITY_WRITE),
+    }
+
+
+register_nav(NavEntry("security", "安全", "/security", Permission.SECURITY_READ, order=30))
+register_panel(
+    "system",
+    Panel(
+        "security_status",
+        "等保与密评",
+        status_panel,
+        "security/panel_status.html",
+        Permission.SECURITY_READ,
+        100,
+    ),
+)
+for _kind_def in KINDS.values():
+    register_object_type(
+        ObjectType(
+            object_type_of(_kind_def.entity.model),
+            _kind_def.title,
+            _kind_def.entity,
+            f"/security/records/{_kind_def.slug}/{{id}}",
+        )
+    )
+
+
+@router.get("/security")
+def overview(
+    request: Request, principal: Principal = page_allow(Permission.SECURITY_READ), session: Session = DB
+) -> Response:
+    rows = service.security_statuses(session, scope=principal.scope)
+    context = {
+        "page_title": "等保与密评",
+        "rows": rows,
+        "with_problems": sum(1 for r in rows if r.problems),
+    }
+    return render(request, "security/overview.html", context)
+
+
+def _form_context(
+    session: Session, kind: RecordKind, system: System, form: FormState, principal: Principal
+) -> dict[str, Any]:
+    _, records = service.load_records(
+        session, scope=principal.scope, system_ids=[system.id], tables=["gradings"]
+    )
+    gradings = sorted(records[system.id].gradings, key=lambda g: g.graded_on, reverse=True)
+    return {
+        "options": {
+            "grading_id": [(str(g.id), f"{g.graded_on} 第{'一二三四五'[g.level - 1]}级") for g in gradings]
+        },
+        "page_title": f"登记{kind.title}：{system.name}",
+        "kind": kind,
+        "system": system,
+        "form": form,
+        "labels": kind.labels(),
+        "required": kind.required(),
+    }
+
+
+@router.get("/security/systems/{system_id:int}/{slug}/new")
+def record_new(
+    request: Request,
+    system_id: int,
+    slug: str,
+    principal: Principal = page_allow(Permission.SECURITY_WRITE),
+    session: Session = DB,
+) -> Response:
+    kind = _kind(slug)
+    system = crud.get(session, SYSTEMS, system_id, scope=principal.scope)
+    return render(
+        request, "security/record_form.html", _form_context(session, kind, system, kind.new_form(), principal)
+    )
+
+
+@router.post("/security/systems/{system_id:int}/{slug}/new")
+def record_create(
+    request: Request,
+    system_id: int,
+    slug: str,
+    form_data: FormData = CsrfForm,
+    principal: Principal = page_allow(Permission.SECURITY_WRITE),
+    session: Session = DB,
+) -> Response:
+    kind = _kind(slug)
+    system = crud.get(session, SYSTEMS, system_id, scope=principal.scope)
+    form = FormState.from_form(form_data, kind.fields)
+    form.values["system_id"] = str(system_id)
+    fields = [*kind.fields]
+    payload = form.payload(kind.entity.create, [*fields, FormField("system_id")], partial=False)
+    created = None
+    if payload is not None:
+        created = save(
+            session, form, fields, lambda: crud.create(session, kind.entity, payload, scope=principal.scope)
+        )
+    if created is None:
+        system = crud.get(session, SYSTEMS, system_id, scope=principal.scope)
+        return render(
+            request,
+            "security/record_form.html",
+            _form_context(session, kind, system, form, principal),
+            status_code=422,
+        )
+    response = RedirectResponse(f"/security/records/{slug}/{created.id}", status_code=303)
+    flash.add(request, response, f"已登记{kind.title}记录")
+    return response
+
+
+def evidence_context(
+    session: Session,
+    principal: Principal,
+    object_type: str,
+    object_id: int,
+    page_path: str,
+    default_kind: EvidenceKind = EvidenceKind.OTHER,
+) -> dict[str, Any]:
+    """What ``security/_evidence.html`` needs: the record's files and the upload form's target."""
+    files = session.execute(
+        evidence.list_query(scope=principal.scope, object_type=object_type, object_id=object_id)
+    ).scalars()
+    return {
+        "files": list(files),
+        "evidence_kinds": enum_choices(EvidenceKind),
+        "can_upload": principal.can(Permission.SECURITY_WRITE),
+        "upload_error": None,
+        "upload_action": f"{page_path}/evidence",
+        "default_kind": default_kind.value,
+    }
+
+
+def _record_context(session: Session, principal: Principal, kind: RecordKind, record: Any) -> dict[str, Any]:
+    system = crud.get(session, SYSTEMS, record.system_id, scope=principal.scope)
+    object_type = object_type_of(kind.entity.model)
+    shown = ObjectType(object_type, kind.title, kind.entity)
+    return {
+        "page_title": f"{kind.title}：{system.name}",
+        "kind": kind,
+        "record": record,
+        "system": system,
+        "rows": [
+            (shown.field_label(w.name), shown.show(w.name, getattr(record, w.name))) for w in kind.widgets
+        ],
+        **evidence_context(
+            session, principal, object_type, record.id, f"/security/records/{kind.slug}/{record.id}"
+        ),
+    }
+
+
+@router.get("/security/records/{slug}/{record_id:int}")
+def record_page(
+    request: Request,
+    slug: str,
+    record_id: int,
+    principal: Principal = page_allow(Permission.SECURITY_READ),
+    session: Session = DB,
+) -> Response:
+    kind = _kind(slug)
+    record = crud.get(session, kind.entity, record_id, scope=principal.scope)
+    return render(request, "security/record.html", _record_context(session, principal, kind, record))
+
+
+@router.post("/security/records/{slug}/{record_id:int}/evidence")
+def record_evidence(
+    request: Request,
+    slug: str,
+    record_id: int,
+    form_data: FormData = CsrfForm,
+    principal: Principal = page_allow(Permission.SECURITY_WRITE),
+    session: Session = DB,
+) -> Response:
+    kind = _kind(slug)
+    record = crud.get(session, kind.entity, record_id, scope=principal.scope)
+    error = upload_evidence(session, principal, object_type_of(kind.entity.model), record_id, form_data)
+    if error is not None:
+        context = _record_context(session, principal, kind, record)
+        context["upload_error"] = error
+        return render(request, "security/record.html", context, status_code=422)
+    response = RedirectResponse(f"/security/records/{slug}/{record_id}#evidence", status_code=303)
+    flash.add(request, response, "已上传佐证材料")
+    return response
+
+
+def upload_evidence(
+    session: Session, principal: Principal, object_type: str, object_id: int, form_data: FormData
+) -> str | None:
+    """Attach the posted file through the evidence service; the error message, or ``None``."""
+    upload = form_data.get("file")
+    if not isinstance(upload, UploadFile) or not upload.filename:
+        return "请选择要上传的文件"
+    try:
+        kind = EvidenceKind(str(form_data.get("kind", "")))
+    except ValueError:
+        return "请选择材料类别"
+    description = str(form_data.get("description", ""))[:2000]
+    try:
+        evidence.attach(
+            session,
+            object_type=object_type,
+            object_id=object_id,
+            kind=kind,
+            filename=upload.filename,
+            stream=upload.file,
+            description=description,
+            scope=principal.scope,
+        )
+    except DomainError as exc:
+        session.rollback()
+        return exc.message
+    return None

@@ -1,0 +1,323 @@
+"""应急预案与演练、安全事件 pages: drill and incident forms, an incident page with a live countdown.
+
+The incident page's countdown reads the report deadline that ``incident_deadlines`` computes (an
+ISO time in ``data-deadline``); ``taizhang/static/js/countdown.js`` updates it every second. Two
+system panels show the drill/plan status and the system's incidents. Writes need
+``SECURITY_WRITE``; reads go through the services with the principal's scope.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import RedirectResponse, Response
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+from starlette.datastructures import FormData
+
+from inventory import views
+from inventory.models import System
+from security.evidence.choices import EvidenceKind
+from security.grading.pages import evidence_context, upload_evidence
+from security.response import service
+from security.response.choices import DrillType, IncidentCategory, IncidentGrade
+from security.response.dates import incident_deadlines
+from security.response.entities import DRILLS, INCIDENTS, PLANS
+from security.response.models import Drill, Incident
+from taizhang import crud
+from taizhang.api import DB
+from taizhang.auth.principal import Principal
+from taizhang.auth.roles import Permission
+from taizhang.changelog import object_type_of
+from taizhang.listing import all_rows
+from taizhang.policy import get_policy
+from taizhang.web import flash
+from taizhang.web.forms import FormField, FormState, save
+from taizhang.web.objects import ObjectType, register_object_type
+from taizhang.web.registry import Panel, register_panel
+from taizhang.web.render import add_template_package, enum_choices, render
+from taizhang.web.security import CsrfForm, page_allow
+
+router = APIRouter(include_in_schema=False)
+add_template_package("security.response")
+
+SHANGHAI = dt.timezone(dt.timedelta(hours=8))
+DRILL_FIELDS = [
+    FormField("plan_id", "select"),
+    FormField("drill_type", "select"),
+    FormField("scenario"),
+    FormField("held_on", "date"),
+    FormField("participants", "multi"),
+    FormField("findings", "textarea"),
+]
+MOMENTS = ("occurred_at", "detected_at", "handling_ended_at", "reported_at", "summary_reported_at")
+INCIDENT_FIELDS = [
+    FormField("title"),
+    FormField("unit_id", "select"),
+    FormField("system_ids", "multi"),
+    FormField("category", "select"),
+    FormField("grade", "select"),
+    FormField("critical_infrastructure", "bool"),
+    *(FormField(name) for name in MOMENTS),
+    FormField("report_recipient"),
+    FormField("description", "textarea"),
+]
+_LOCAL_MINUTE = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2})?$")
+
+
+def drill_panel(session: Session, principal: Principal, system: System) -> dict[str, Any]:
+    plans = all_rows(session, PLANS, scope=principal.scope, filters={"system_id": system.id})
+    drills = [d for d in _drills(session, principal) if d.plan_id in {p.id for p in plans}]
+    return {
+        "status": service.drill_status(session, system.id, scope=principal.scope),
+        "plans": plans,
+        "drills": drills[:10],
+        "can_write": principal.can(Permission.SECURITY_WRITE),
+    }
+
+
+def incident_panel(session: Session, principal: Principal, system: System) -> dict[str, Any]:
+    rows = service.incident_deadline_list(session, scope=principal.scope)
+    mine = [(i, d) for i, d in rows if system.id in {s.id for s in i.systems}]
+    return {"incidents": mine, "can_write": principal.can(Permission.SECURITY_WRITE)}
+
+
+def _drills(session: Session, principal: Principal) -> list[Drill]:
+    return list(all_rows(session, DRILLS, scope=principal.scope))
+
+
+register_panel(
+    "system",
+    Panel(
+        "drills", "应急预案与演练", drill_panel, "response/panel_drills.html", Permission.SECURITY_READ, 120
+    ),
+)
+register_panel(
+    "system",
+    Panel(
+        "incidents",
+        "安全事件",
+        incident_panel,
+        "response/panel_incidents.html",
+        Permission.SECURITY_READ,
+        130,
+    ),
+)
+register_object_type(ObjectType(object_type_of(Drill), "应急演练", DRILLS, "/security/drills/{id}"))
+register_object_type(
+    ObjectType(object_type_of(Incident), "网络安全事件", INCIDENTS, "/security/incidents/{id}")
+)
+
+
+# ---------------------------------------------------------------- drills
+
+
+def _drill_context(session: Session, principal: Principal, form: FormState) -> dict[str, Any]:
+    plans = all_rows(session, PLANS, scope=principal.scope)
+    return {
+        "page_title": "登记应急演练",
+        "form": form,
+        "labels": {f.name: DRILLS.label_of(f.name) for f in DRILL_FIELDS},
+        "options": {
+            "plan_id": [(str(p.id), f"{p.name} {p.plan_version}".strip()) for p in plans],
+            "drill_type": enum_choices(DrillType),
+        },
+    }
+
+
+@router.get("/security/drills/new")
+def drill_new(
+    request: Request, principal: Principal = page_allow(Permission.SECURITY_WRITE), session: Session = DB
+) -> Response:
+    form = FormState(values={"plan_id": request.query_params.get("plan_id", ""), "participants": []})
+    return render(request, "response/drill_form.html", _drill_context(session, principal, form))
+
+
+@router.post("/security/drills/new")
+def drill_create(
+    request: Request,
+    form_data: FormData = CsrfForm,
+    principal: Principal = page_allow(Permission.SECURITY_WRITE),
+    session: Session = DB,
+) -> Response:
+    form = FormState.from_form(form_data, DRILL_FIELDS)
+    text = str(form_data.get("participants", ""))
+    form.values["participants"] = [line.strip() for line in text.splitlines() if line.strip()]
+    payload = form.payload(DRILLS.create, DRILL_FIELDS, partial=False)
+    created = None
+    if payload is not None:
+        created = save(
+            session, form, DRILL_FIELDS, lambda: crud.create(session, DRILLS, payload, scope=principal.scope)
+        )
+    if created is None:
+        context = _drill_context(session, principal, form)
+        return render(request, "response/drill_form.html", context, status_code=422)
+    response = RedirectResponse(f"/security/drills/{created.id}", status_code=303)
+    flash.add(request, response, "已登记应急演练")
+    return response
+
+
+@router.get("/security/drills/{drill_id:int}")
+def drill_page(
+    request: Request,
+    drill_id: int,
+    principal: Principal = page_allow(Permission.SECURITY_READ),
+    session: Session = DB,
+) -> Response:
+    drill = crud.get(session, DRILLS, drill_id, scope=principal.scope)
+    plan = crud.get(session, PLANS, drill.plan_id, scope=principal.scope)
+    context = {
+        "page_title": f"应急演练：{drill.scenario}",
+        "drill": drill,
+        "plan": plan,
+        **evidence_context(
+            session,
+            principal,
+            object_type_of(Drill),
+            drill.id,
+            f"/security/drills/{drill.id}",
+            EvidenceKind.DRILL_MINUTES,
+        ),
+    }
+    return render(request, "response/drill.html", context)
+
+
+# ---------------------------------------------------------------- incidents
+
+
+def _incident_context(session: Session, principal: Principal, form: FormState) -> dict[str, Any]:
+    units = views.units(session, principal.scope)
+    systems = views.visible_systems(
+        session.execute(select(System).order_by(System.catalogue_number)).scalars(), principal.scope
+    )
+    return {
+        "page_title": "登记网络安全事件",
+        "form": form,
+        "labels": {f.name: INCIDENTS.label_of(f.name) for f in INCIDENT_FIELDS},
+        "options": {
+            "unit_id": [(str(u.id), f"{u.code} {u.name}") for u in units],
+            "system_ids": [(str(s.id), f"{s.catalogue_number} {s.name}") for s in systems],
+            "category": enum_choices(IncidentCategory),
+            "grade": enum_choices(IncidentGrade),
+        },
+    }
+
+
+def _with_zone(form: FormState) -> FormState:
+    """``datetime-local`` inputs carry no zone: they are Beijing time. The form keeps what was typed."""
+    shown = FormState(values=dict(form.values))
+    for name in MOMENTS:
+        value = form.values.get(name, "")
+        if isinstance(value, str) and _LOCAL_MINUTE.match(value):
+            form.values[name] = value + (":00" if len(value) == 16 else "") + "+08:00"
+    form.values, shown.values = shown.values, form.values
+    return shown
+
+
+@router.get("/security/incidents/new")
+def incident_new(
+    request: Request, principal: Principal = page_allow(Permission.SECURITY_WRITE), session: Session = DB
+) -> Response:
+    form = FormState(values={"system_ids": [request.query_params.get("system_id", "")]})
+    return render(request, "response/incident_form.html", _incident_context(session, principal, form))
+
+
+@router.post("/security/incidents/new")
+def incident_create(
+    request: Request,
+    form_data: FormData = CsrfForm,
+    principal: Principal = page_allow(Permission.SECURITY_WRITE),
+    session: Session = DB,
+) -> Response:
+    form = FormState.from_form(form_data, INCIDENT_FIELDS)
+    zoned = _with_zone(form)
+    payload = zoned.payload(INCIDENTS.create, INCIDENT_FIELDS, partial=False)
+    form.errors = zoned.errors
+    created = None
+    if payload is not None:
+        created = save(
+            session,
+            form,
+            INCIDENT_FIELDS,
+            lambda: crud.create(session, INCIDENTS, payload, scope=principal.scope),
+        )
+    if created is None:
+        context = _incident_context(session, principal, form)
+        return render(request, "response/incident_form.html", context, status_code=422)
+    response = RedirectResponse(f"/security/incidents/{created.id}", status_code=303)
+    flash.add(request, response, "已登记网络安全事件")
+    return response
+
+
+@router.get("/security/incidents/{incident_id:int}")
+def incident_page(
+    request: Request,
+    incident_id: int,
+    principal: Principal = page_allow(Permission.SECURITY_READ),
+    session: Session = DB,
+) -> Response:
+    incident = crud.get(session, INCIDENTS, incident_id, scope=principal.scope)
+    deadlines = incident_deadlines(incident, get_policy())
+    context = {
+        "page_title": f"网络安全事件：{incident.title}",
+        "incident": incident,
+        "deadlines": deadlines,
+        "report_due_iso": deadlines.report_due.astimezone(SHANGHAI).isoformat()
+        if deadlines.report_due
+        else "",
+        "systems": views.visible_systems(incident.systems, principal.scope),
+        "unit_name": views.unit_names(session, [incident.unit_id]).get(incident.unit_id, ""),
+        **evidence_context(
+            session,
+            principal,
+            object_type_of(Incident),
+            incident.id,
+            f"/security/incidents/{incident.id}",
+            EvidenceKind.INCIDENT_REPORT,
+        ),
+    }
+    return render(request, "response/incident.html", context)
+
+
+def _evidence_post(
+    request: Request,
+    principal: Principal,
+    session: Session,
+    form_data: FormData,
+    target: tuple[str, int, str],
+) -> Response:
+    """Attach the file; an error comes back as an error message on the record page."""
+    object_type, object_id, path = target
+    error = upload_evidence(session, principal, object_type, object_id, form_data)
+    response = RedirectResponse(f"{path}#evidence", status_code=303)
+    flash.add(request, response, error or "已上传佐证材料", "error" if error else "success")
+    return response
+
+
+@router.post("/security/drills/{drill_id:int}/evidence")
+def drill_evidence(
+    request: Request,
+    drill_id: int,
+    form_data: FormData = CsrfForm,
+    principal: Principal = page_allow(Permission.SECURITY_WRITE),
+    session: Session = DB,
+) -> Response:
+    crud.get(session, DRILLS, drill_id, scope=principal.scope)
+    target = (object_type_of(Drill), drill_id, f"/security/drills/{drill_id}")
+    return _evidence_post(request, principal, session, form_data, target)
+
+
+@router.post("/security/incidents/{incident_id:int}/evidence")
+def incident_evidence(
+    request: Request,
+    incident_id: int,
+    form_data: FormData = CsrfForm,
+    principal: Principal = page_allow(Permission.SECURITY_WRITE),
+    session: Session = DB,
+) -> Response:
+    crud.get(session, INCIDENTS, incident_id, scope=principal.scope)
+    target = (object_type_of(Incident), incident_id, f"/security/incidents/{incident_id}")
+    return _evidence_post(request, principal, session, form_data, target)

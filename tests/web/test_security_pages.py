@@ -1,0 +1,274 @@
+"""等保与密评 pages: every page for every role, the record forms, evidence upload, unit scoping, CSRF."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import func, select
+from web_support import County, csrf_of
+
+ROLES = ("admin", "ops", "security", "unit", "auditor")
+KINDS = ("mlps-assessments", "mlps-gradings", "mlps-filings", "crypto-assessments", "risk-assessments")
+
+
+@pytest.fixture
+def overdue(county: County) -> int:
+    """The 县教育局 system went live in 2018 and was last assessed in 2022: its assessment is overdue."""
+    from security.grading import schemas as gs
+    from security.grading.entities import MLPS_ASSESSMENTS, MLPS_GRADINGS
+    from taizhang import crud
+    from taizhang.db import session_scope
+
+    with session_scope(actor="test") as db:
+        crud.create(
+            db,
+            MLPS_GRADINGS,
+            gs.MlpsGradingCreate(
+                system_id=county.edu_system,
+                level=3,
+                graded_on="2018-03-01",
+                expert_review_on="2018-02-20",
+                approving_authority="县教育局",
+            ),
+        )
+        old = crud.create(
+            db,
+            MLPS_ASSESSMENTS,
+            gs.MlpsAssessmentCreate(
+                system_id=county.edu_system,
+                assessed_on="2022-05-10",
+                agency="山西某测评中心",
+                report_number="CP-2022-001",
+                score=82.5,
+            ),
+        )
+        return int(old.id)
+
+
+def test_every_security_page_for_every_role(
+    browser_as: Callable[[str], TestClient], county: County, overdue: int
+) -> None:
+    no_write = {"ops": 403, "unit": 403, "auditor": 403}
+    pages: dict[str, dict[str, int]] = {
+        "/security": {},
+        f"/security/records/mlps-assessments/{overdue}": {},
+        "/security/records/mlps-assessments/999999": {r: 404 for r in ROLES},
+        "/security/records/nonsense/1": {r: 404 for r in ROLES},
+        f"/systems/{county.edu_system}": {},
+    }
+    for kind in KINDS:
+        pages[f"/security/systems/{county.edu_system}/{kind}/new"] = no_write
+        pages[f"/security/systems/{county.civil_system}/{kind}/new"] = {**no_write}
+    for role in ROLES:
+        client = browser_as(role)
+        for path, expected in pages.items():
+            r = client.get(path, follow_redirects=False)
+            assert r.status_code == expected.get(role, 200), (role, path, r.status_code, r.text[:300])
+            assert '<html lang="zh-CN">' in r.text
+            assert "服务器内部错误" not in r.text
+        nav = client.get("/").text.split("</nav>")[0]
+        assert ">安全<" in nav
+
+
+def test_unit_user_reads_only_their_units(
+    browser_as: Callable[[str], TestClient], county: County, overdue: int
+) -> None:
+    from security.grading import schemas as gs
+    from security.grading.entities import MLPS_ASSESSMENTS
+    from taizhang import crud
+    from taizhang.db import session_scope
+
+    with session_scope(actor="test") as db:
+        foreign = crud.create(
+            db,
+            MLPS_ASSESSMENTS,
+            gs.MlpsAssessmentCreate(
+                system_id=county.civil_system,
+                assessed_on="2025-01-10",
+                agency="外单位测评机构",
+                report_number="CP-MZ-1",
+                score=90,
+                level=2,
+            ),
+        )
+    unit = browser_as("unit")
+    overview = unit.get("/security").text
+    assert "学籍管理系统" in overview and county.civil_system_name not in overview
+    assert unit.get(f"/security/records/mlps-assessments/{foreign.id}").status_code == 404
+    assert unit.get(f"/security/records/mlps-assessments/{overdue}").status_code == 200
+    panel = unit.get(f"/systems/{county.edu_system}").text
+    assert "CP-2022-001" in panel and "登记等级测评" not in panel
+    security = browser_as("security")
+    assert security.get(f"/security/systems/{county.civil_system}/mlps-assessments/new").status_code == 200
+
+
+def _assessment(token: str, **changes: str) -> dict[str, str]:
+    form = {
+        "csrf_token": token,
+        "assessed_on": (dt.date.today() - dt.timedelta(days=3)).isoformat(),
+        "agency": "山西某测评中心",
+        "report_number": "CP-2026-077",
+        "template_version": "",
+        "score": "",
+        "conformity_rate": "88.5",
+        "conclusion": "",
+        "level": "",
+        "high_risk_count": "0",
+        "medium_risk_count": "4",
+        "low_risk_count": "9",
+        "notes": "年度测评",
+    }
+    form.update(changes)
+    return form
+
+
+def test_assessment_form_keeps_input_shows_service_errors_and_clears_overdue(
+    browser_as: Callable[[str], TestClient], county: County, overdue: int, session: Any
+) -> None:
+    from security.grading.models import MlpsAssessment
+
+    officer = browser_as("security")
+    system_page = officer.get(f"/systems/{county.edu_system}").text
+    assert "等级测评逾期" in system_page and "已逾期" in system_page
+    path = f"/security/systems/{county.edu_system}/mlps-assessments/new"
+    token = csrf_of(officer.get(path).text)
+
+    r = officer.post(path, data=_assessment(token, conformity_rate="91", assessed_on="2026-02-30"))
+    assert r.status_code == 422
+    assert 'id="assessed_on-error"' in r.text and "日期格式" in r.text
+    assert 'value="CP-2026-077"' in r.text and "年度测评" in r.text and 'value="91"' in r.text
+
+    # The service's own checks (template by report date, figures by template) land next to the field.
+    r = officer.post(path, data=_assessment(token, score="90"))
+    assert r.status_code == 422
+    assert 'id="score-error"' in r.text and "2025 版模板以符合率给出结果" in r.text
+    assert 'value="88.5"' in r.text and 'value="90"' in r.text
+    r = officer.post(path, data=_assessment(token, template_version="2021"))
+    assert r.status_code == 422 and 'id="template_version-error"' in r.text
+    assert '<option value="2021" selected>' in r.text
+
+    r = officer.post(path, data=_assessment(token, report_number="CP-2022-001"))
+    assert r.status_code == 422 and 'id="report_number-error"' in r.text and "已存在" in r.text
+    assert session.execute(select(func.count()).select_from(MlpsAssessment)).scalar_one() == 1
+
+    r = officer.post(path, data=_assessment(token), follow_redirects=False)
+    assert r.status_code == 303, r.text[:500]
+    record = officer.get(r.headers["location"]).text
+    assert "已登记等级测评记录" in record and "CP-2026-077" in record and "符合" in record
+    system_page = officer.get(f"/systems/{county.edu_system}").text
+    assert "等级测评逾期" not in system_page and "CP-2026-077" in system_page
+
+
+def test_other_forms_save_and_report_field_errors(
+    browser_as: Callable[[str], TestClient], county: County, overdue: int
+) -> None:
+    officer = browser_as("security")
+    base = f"/security/systems/{county.edu_system}"
+    form_page = officer.get(f"{base}/mlps-filings/new").text
+    token = csrf_of(form_page)
+    assert "2018-03-01 第三级" in form_page
+    grading = form_page.split('<option value="')[2].split('"')[0]
+    r = officer.post(
+        f"{base}/mlps-filings/new",
+        data={
+            "csrf_token": token,
+            "grading_id": grading,
+            "submitted_on": "2018-02-01",
+            "police_authority": "县公安局网安大队",
+        },
+    )
+    assert r.status_code == 422 and 'id="submitted_on-error"' in r.text and "不能早于定级日期" in r.text
+    assert 'value="县公安局网安大队"' in r.text
+    forms = {
+        "mlps-filings": {
+            "submitted_on": "2018-03-20",
+            "certificate_number": "14102630001-18001",
+            "issued_on": "2018-04-10",
+        },
+        "mlps-gradings": {
+            "level": "3",
+            "graded_on": "2025-06-01",
+            "expert_review_on": "2025-05-20",
+            "reason": "review",
+            "approving_authority": "县教育局",
+        },
+        "crypto-assessments": {
+            "assessed_on": "2025-09-01",
+            "agency": "省密码测评中心",
+            "report_number": "MP-2025-9",
+            "score": "72",
+            "rule_version": "2023",
+        },
+        "risk-assessments": {"assessed_on": "2025-10-01", "scope": "全系统", "method": "self"},
+    }
+    for kind, data in forms.items():
+        r = officer.post(f"{base}/{kind}/new", data={"csrf_token": token, **data}, follow_redirects=False)
+        assert r.status_code == 303, (
+            kind,
+            re.findall(r"-error\"[^>]*>([^<]*)", r.text),
+            re.findall("msg-error[^>]*>([^<]*)", r.text),
+        )
+    r = officer.post(f"{base}/risk-assessments/new", data={"csrf_token": token, "scope": "x"})
+    assert r.status_code == 422 and 'id="assessed_on-error"' in r.text and 'id="method-error"' in r.text
+    timeline = officer.get(f"/systems/{county.edu_system}").text
+    for text in ("14102630001-18001", "MP-2025-9", "全系统", "风险评估"):
+        assert text in timeline
+
+
+def test_evidence_upload_and_download(
+    browser_as: Callable[[str], TestClient], county: County, overdue: int
+) -> None:
+    officer = browser_as("security")
+    page = f"/security/records/mlps-assessments/{overdue}"
+    token = csrf_of(officer.get(page).text)
+    pdf = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+    r = officer.post(
+        f"{page}/evidence",
+        data={"csrf_token": token, "kind": "assessment_report", "description": "测评报告扫描件"},
+        files={"file": ("测评报告.pdf", pdf, "application/pdf")},
+        follow_redirects=False,
+    )
+    assert r.status_code == 303, r.text[:500]
+    shown = officer.get(page).text
+    assert "测评报告.pdf" in shown and "测评报告扫描件" in shown
+    link = shown.split('href="/api/v1/security/evidence/')[1].split('"')[0]
+    got = officer.get(f"/api/v1/security/evidence/{link}")
+    assert got.status_code == 200, (link, got.text)
+    download = browser_as("unit").get(f"/api/v1/security/evidence/{link}")
+    assert download.status_code == 200 and download.content == pdf
+    r = officer.post(f"{page}/evidence", data={"csrf_token": token, "kind": "other"})
+    assert r.status_code == 422 and "请选择要上传的文件" in r.text
+    auditor = browser_as("auditor")
+    assert 'type="file"' not in auditor.get(page).text
+    r = auditor.post(
+        f"{page}/evidence",
+        data={"csrf_token": csrf_of(auditor.get(page).text), "kind": "other"},
+        files={"file": ("a.pdf", pdf, "application/pdf")},
+    )
+    assert r.status_code == 403
+
+
+def test_every_security_post_refuses_a_missing_or_wrong_csrf_token(
+    browser_as: Callable[[str], TestClient], county: County, overdue: int, session: Any
+) -> None:
+    from security.evidence.models import EvidenceFile
+    from security.grading.models import MlpsAssessment
+
+    officer = browser_as("security")
+    posts = [f"/security/systems/{county.edu_system}/{kind}/new" for kind in KINDS]
+    posts.append(f"/security/records/mlps-assessments/{overdue}/evidence")
+    for path in posts:
+        for token in (None, "forged"):
+            data = _assessment(token or "")
+            if token is None:
+                data.pop("csrf_token")
+            r = officer.post(path, data=data, files={"file": ("a.pdf", b"%PDF-1.4\n", "application/pdf")})
+            assert r.status_code == 403, (path, r.status_code)
+            assert "CSRF" in r.text
+    assert session.execute(select(func.count()).select_from(MlpsAssessment)).scalar_one() == 1
+    assert session.execute(select(func.count()).select_from(EvidenceFile)).scalar_one() == 0
