@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from db_support import empty_all_tables
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import make_url
@@ -61,30 +62,13 @@ def backend_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPat
         drop()
 
 
-def _empty_all_tables(engine: Engine) -> None:
-    from taizhang.models import metadata
-
-    tables = [t.name for t in metadata.sorted_tables]
-    with engine.begin() as conn:
-        if engine.dialect.name == "postgresql":
-            conn.execute(
-                text("TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE")
-            )
-        else:
-            conn.execute(text("PRAGMA defer_foreign_keys=ON"))  # self-references (units.parent_id)
-            for table in reversed(tables):
-                conn.execute(text(f'DELETE FROM "{table}"'))
-            if conn.execute(text("SELECT name FROM sqlite_master WHERE name='sqlite_sequence'")).first():
-                conn.execute(text("DELETE FROM sqlite_sequence"))
-
-
 @pytest.fixture
 def engine(backend_url: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[Engine]:
     monkeypatch.setenv("TAIZHANG_DATABASE_URL", backend_url)
     monkeypatch.setenv("TAIZHANG_DATA_DIR", str(tmp_path / "data"))
     reset_settings_cache()
     eng = tzdb.make_engine(backend_url)
-    _empty_all_tables(eng)
+    empty_all_tables(eng)
     tzdb.set_engine(eng)
     yield eng
     tzdb.set_engine(None)

@@ -74,7 +74,7 @@ def test_list_routes_run_the_same_statements_for_5_or_50_rows(
 
 def test_metrics_statements_do_not_grow_with_the_ledger(client: TestClient, engine: Engine) -> None:
     """The same number of statements on a ledger of 150 systems and on one four times larger."""
-    from conftest import _empty_all_tables as empty_all_tables
+    from db_support import empty_all_tables
 
     from bench.dataset import Scale, generate
     from taizhang import db
