@@ -195,3 +195,83 @@ def ingest_check_results(context: Context) -> list[Result]:
             note=f"实测 {elapsed:.1f} s",
         )
     ]
+
+
+@benchmark("list_hosts_loopback")
+def list_hosts_loopback(context: Context) -> list[Result]:
+    """Requests/s of the filtered host list through two uvicorn workers, measured with wrk."""
+    import os
+    import re
+    import shutil
+    import socket
+    import subprocess
+    import sys
+
+    import httpx
+
+    with admin_client(context):
+        pass  # makes sure the bench token exists
+    wrk = shutil.which("wrk")
+    if wrk is None:
+        return [
+            Result(
+                "主机列表经回环地址（2 个工作进程）",
+                0.0,
+                "次/秒",
+                500,
+                True,
+                note="未测：需要 wrk（apt-get install wrk）",
+            )
+        ]
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    env = {**os.environ, "TAIZHANG_DATABASE_URL": context.url}
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "taizhang.asgi:app",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--workers",
+            "2",
+            "--log-level",
+            "warning",
+        ],
+        env=env,
+    )
+    try:
+        url = f"http://127.0.0.1:{port}/api/v1/inventory/hosts?kind=virtual&limit=50"
+        headers = {"Authorization": f"Bearer {context.cache['token']}"}
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                if httpx.get(url, headers=headers, timeout=5).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                time.sleep(0.3)
+        out = subprocess.run(
+            [wrk, "-t2", "-c16", "-d10s", "-H", f"Authorization: {headers['Authorization']}", url],
+            capture_output=True,
+            text=True,
+            timeout=60,
+        ).stdout
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)
+    match = re.search(r"Requests/sec:\s+([\d.]+)", out)
+    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    return [
+        Result(
+            "主机列表经回环地址（2 个工作进程，wrk 16 连接 10 秒）",
+            float(match.group(1)) if match else 0.0,
+            "次/秒",
+            500,
+            True,
+            note=f"非 2xx 响应 {errors.group(1)}" if errors else "",
+        )
+    ]
