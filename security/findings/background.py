@@ -66,7 +66,10 @@ class EvaluationPump:
         from taizhang.db import session_scope
 
         today = dt.date.today()
-        with session_scope(actor="system:findings") as session:
+        # Deferred, not BEGIN IMMEDIATE: an evaluation reads for seconds and must not hold SQLite's
+        # write lock meanwhile, or API writers time out behind it. A conflict fails this run (logged,
+        # the queue is kept) instead of a user's request.
+        with session_scope(actor="system:findings", write=False) as session:
             result = process_pending(session, today=today)
             if self._daily and self._last_whole != today and (result is None or result["partial"]):
                 result = {"requests": 0, **evaluate(session, today=today).as_dict()}
