@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Collection
 from dataclasses import dataclass
 
 from sqlalchemy import select
@@ -29,18 +30,26 @@ class Discrepancy:
     ledger_os: str
 
 
-def verification_discrepancies(session: Session, *, scope: Scope = ALL) -> list[Discrepancy]:
-    """Failing checks, and hosts whose reported OS or version differs from the ledger (TZ-OS-001)."""
-    stmt = (
-        select(CheckResult, Host)
-        .join(Host, Host.id == CheckResult.host_id)
-        .where(CheckResult.outcome == CheckOutcome.FAIL)
-        .order_by(Host.hostname, CheckResult.check_id)
-    )
+def verification_discrepancies(
+    session: Session, *, scope: Scope = ALL, host_ids: Collection[int] | None = None
+) -> list[Discrepancy]:
+    """Failing checks, and hosts whose reported OS or version differs from the ledger (TZ-OS-001).
+
+    ``host_ids`` restricts the answer to those hosts (a one-system evaluation reads only its hosts).
+    """
+    stmt = select(CheckResult, Host).join(Host, Host.id == CheckResult.host_id)
+    if host_ids is None:
+        stmt = stmt.where(CheckResult.outcome == CheckOutcome.FAIL)
+    else:
+        # A few hosts: read their results through the (host_id, check_id) index and keep the
+        # failures here; filtering on outcome in SQL makes SQLite scan every failure instead.
+        stmt = stmt.where(CheckResult.host_id.in_(sorted(host_ids)))
     if not scope.everything:
         stmt = stmt.where(Host.unit_id.in_(scope.unit_ids or []))
     out = []
-    for result, host in session.execute(stmt).all():
+    for result, host in session.execute(stmt.order_by(Host.hostname, CheckResult.check_id)).all():
+        if result.outcome != CheckOutcome.FAIL:
+            continue
         observed = result.observed or {}
         observed_os = " ".join(x for x in (observed.get("os_pretty_name", ""),) if x) or "未知"
         if observed.get("os_version_id") and observed["os_version_id"] not in observed_os:

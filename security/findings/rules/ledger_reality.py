@@ -41,7 +41,10 @@ def _system_of(snap: LedgerSnapshot, host_id: int) -> int | None:
 )
 def check_failed(snap: LedgerSnapshot) -> Iterator[Hit]:
     """The latest result of a check on a host is 不符合 (OS mismatch with the ledger, or a failed control)."""
-    found = snap.memo("verification_discrepancies", lambda: verification_discrepancies(snap.session))
+    host_ids = list(snap.hosts) if snap.partial else None
+    found = snap.memo(
+        "verification_discrepancies", lambda: verification_discrepancies(snap.session, host_ids=host_ids)
+    )
     for d in found:
         host = snap.hosts.get(d.host_id)
         if host is None:
@@ -76,6 +79,8 @@ def check_failed(snap: LedgerSnapshot) -> Iterator[Hit]:
 def unverifiable(snap: LedgerSnapshot) -> Iterator[Hit]:
     """The latest results on a host are 检查出错: the ledger cannot be confirmed (one finding per host)."""
     stmt = select(CheckResult.host_id, CheckResult.check_id).where(CheckResult.outcome == CheckOutcome.ERROR)
+    if snap.partial:
+        stmt = stmt.where(CheckResult.host_id.in_(sorted(snap.hosts)))
     errors: dict[int, list[str]] = {}
     for host_id, check_id in snap.session.execute(stmt):
         errors.setdefault(host_id, []).append(check_id)
