@@ -210,7 +210,8 @@ HOSTS = Entity(
     },
     search=[Host.hostname, Host.os_name, Host.location],
     order_by=[Host.hostname],
-    load_options=[selectinload(Host.systems)],
+    # Only the ids of the linked systems are read (HostRead.system_ids).
+    load_options=[selectinload(Host.systems).load_only(System.id)],
     scope_clause=hosts_in_scope,
     owner_units=_owner_of_host,
 )

@@ -16,6 +16,8 @@ from pydantic import BaseModel
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
+from starlette.datastructures import Headers, MutableHeaders
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from taizhang.auth.principal import Principal
 from taizhang.auth.roles import Permission
@@ -53,8 +55,7 @@ def _authenticate(request: Request, session: Session) -> Principal:
         scheme, _, credentials = header.partition(" ")
         if scheme.lower() not in ("bearer", "token") or not credentials.strip():
             raise Unauthorized("Authorization 头格式应为：Bearer <令牌>")
-        user = service.user_for_token(session, credentials.strip())
-        return service.principal_of(user)
+        return service.principal_for_token(session, credentials.strip())
     principal = principal_from_cookie(request, session)
     if principal is None:
         raise Unauthorized("请先登录或提供 API 令牌")
@@ -207,12 +208,31 @@ def install_error_handlers(app: FastAPI) -> None:
         return _error(503, {"code": "unavailable", "detail": "数据库暂时不可用，请稍后重试"}, request)
 
 
-async def request_id_middleware(request: Request, call_next: Callable[[Request], Any]) -> Any:
-    incoming = request.headers.get("x-request-id", "")
-    request.state.request_id = incoming[:64] if incoming.isascii() and incoming else uuid.uuid4().hex
-    response = await call_next(request)
-    response.headers["X-Request-ID"] = request.state.request_id
-    return response
+class RequestIdMiddleware:
+    """Gives every request an id (the caller's ``X-Request-ID`` or a new one) and answers with it.
+
+    A pure ASGI middleware: Starlette's ``BaseHTTPMiddleware`` costs a task and a stream per request.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        incoming = Headers(scope=scope).get("x-request-id", "")
+        request_id = incoming[:64] if incoming.isascii() and incoming else uuid.uuid4().hex
+        scope.setdefault("state", {})["request_id"] = request_id
+
+        async def send_with_id(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = MutableHeaders(raw=list(message.get("headers", [])))
+                headers["X-Request-ID"] = request_id
+                message["headers"] = headers.raw
+            await send(message)
+
+        await self.app(scope, receive, send_with_id)
 
 
 def iter_routes(app: FastAPI) -> Iterator[tuple[set[str], str, Any]]:

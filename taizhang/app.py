@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, FastAPI
 
 from taizhang import __version__
-from taizhang.api import ERROR_RESPONSES, install_error_handlers, request_id_middleware
+from taizhang.api import ERROR_RESPONSES, RequestIdMiddleware, install_error_handlers
 from taizhang.web import install_web
 
 API_PREFIX = "/api/v1"
@@ -44,7 +44,7 @@ def create_app() -> FastAPI:
         openapi_url="/api/openapi.json",
     )
     install_error_handlers(app)
-    app.middleware("http")(request_id_middleware)
+    app.add_middleware(RequestIdMiddleware)
 
     api = APIRouter(prefix=API_PREFIX, responses=ERROR_RESPONSES)
     api.include_router(taizhang.core_api.router)

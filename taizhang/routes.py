@@ -12,8 +12,10 @@ from taizhang import crud
 from taizhang.api import DB, allow
 from taizhang.auth.principal import Principal
 from taizhang.auth.roles import Permission
+from taizhang.db import Tracked
 from taizhang.errors import Invalid
-from taizhang.pagination import Page, PageParams, build_page, fetch_page
+from taizhang.generation import GenerationCache
+from taizhang.pagination import Page, PageParams, count_of, page_params, page_response
 
 
 def parse_if_match(value: str | None) -> int | None:
@@ -37,6 +39,9 @@ def crud_router(entity: crud.Entity, *, read: Permission, write: Permission) -> 
         model = brief_model if brief else read_model
         return lambda obj: model.model_validate(obj).model_dump(mode="json")
 
+    # Counts of tracked tables are remembered per ledger generation (taizhang.generation).
+    counts = GenerationCache() if issubclass(entity.model, Tracked) else None
+
     def list_objects(
         request: Request,
         principal: Principal,
@@ -44,12 +49,16 @@ def crud_router(entity: crud.Entity, *, read: Permission, write: Permission) -> 
         page: PageParams,
         q: str | None,
         **filters: Any,
-    ) -> dict[str, Any]:
+    ) -> Response:
         stmt = crud.list_query(entity, scope=principal.scope, filters=filters, q=q)
-        if not page.brief:
-            stmt = stmt.options(*entity.load_options)
-        total, rows = fetch_page(session, stmt, page)
-        return build_page(request, total, rows, page, serialize(page.brief))
+        schema = brief_model if page.brief else read_model
+        if counts is None:
+            total = count_of(session, stmt)
+        else:
+            key = (principal.scope.unit_ids, tuple((k, v) for k, v in filters.items() if v is not None), q)
+            total = counts.get_or_compute(session, key, lambda: count_of(session, stmt))
+        rows = crud.fetch_list(session, entity, stmt, schema, limit=page.limit, offset=page.offset)
+        return page_response(request, total, rows, page, schema)
 
     parameters = [
         pyinspect.Parameter("request", pyinspect.Parameter.KEYWORD_ONLY, annotation=Request),
@@ -80,7 +89,7 @@ def crud_router(entity: crud.Entity, *, read: Permission, write: Permission) -> 
             )
         )
 
-    def list_endpoint(**kwargs: Any) -> dict[str, Any]:
+    def list_endpoint(**kwargs: Any) -> Response:
         return list_objects(
             kwargs.pop("request"),
             kwargs.pop("principal"),
@@ -163,4 +172,4 @@ def crud_router(entity: crud.Entity, *, read: Permission, write: Permission) -> 
 def _page_dep() -> Any:
     from fastapi import Depends
 
-    return Depends(PageParams)
+    return Depends(page_params)

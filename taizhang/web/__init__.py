@@ -15,9 +15,9 @@ from fastapi.staticfiles import StaticFiles
 def install_web(app: FastAPI) -> None:
     from taizhang.web import pages
     from taizhang.web.errors import install_page_error_handlers
-    from taizhang.web.security import security_headers
+    from taizhang.web.security import SecurityHeadersMiddleware
 
     install_page_error_handlers(app)
-    app.middleware("http")(security_headers)
+    app.add_middleware(SecurityHeadersMiddleware)
     app.mount("/static", StaticFiles(packages=[("taizhang", "static")]), name="static")
     app.include_router(pages.router)

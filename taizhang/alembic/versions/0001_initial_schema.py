@@ -249,8 +249,10 @@ def upgrade() -> None:
     sa.UniqueConstraint('netbox_kind', 'netbox_id', name='uq_hosts_netbox')
     )
     with op.batch_alter_table('hosts', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_hosts_lifecycle'), ['lifecycle'], unique=False)
-        batch_op.create_index(batch_op.f('ix_hosts_unit_id'), ['unit_id'], unique=False)
+        batch_op.create_index('ix_hosts_kind_order', ['kind', 'hostname'], unique=False)
+        batch_op.create_index('ix_hosts_lifecycle_order', ['lifecycle', 'hostname'], unique=False)
+        batch_op.create_index('ix_hosts_os_name_order', ['os_name', 'hostname'], unique=False)
+        batch_op.create_index('ix_hosts_unit_order', ['unit_id', 'hostname'], unique=False)
 
     op.create_table('incidents',
     sa.Column('title', sa.String(length=200), nullable=False),
@@ -333,11 +335,11 @@ def upgrade() -> None:
     sa.UniqueConstraint('catalogue_number', name=op.f('uq_systems_catalogue_number'))
     )
     with op.batch_alter_table('systems', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_systems_hosting'), ['hosting'], unique=False)
-        batch_op.create_index(batch_op.f('ix_systems_lifecycle'), ['lifecycle'], unique=False)
-        batch_op.create_index(batch_op.f('ix_systems_mlps_level'), ['mlps_level'], unique=False)
+        batch_op.create_index('ix_systems_hosting_order', ['hosting', 'catalogue_number'], unique=False)
+        batch_op.create_index('ix_systems_lifecycle_order', ['lifecycle', 'catalogue_number'], unique=False)
+        batch_op.create_index('ix_systems_mlps_level_order', ['mlps_level', 'catalogue_number'], unique=False)
         batch_op.create_index(batch_op.f('ix_systems_name'), ['name'], unique=False)
-        batch_op.create_index(batch_op.f('ix_systems_owner_unit_id'), ['owner_unit_id'], unique=False)
+        batch_op.create_index('ix_systems_owner_unit_order', ['owner_unit_id', 'catalogue_number'], unique=False)
 
     op.create_table('user_units',
     sa.Column('user_id', sa.Integer(), nullable=False),
@@ -1105,11 +1107,11 @@ def downgrade() -> None:
     op.drop_table('waivers')
     op.drop_table('user_units')
     with op.batch_alter_table('systems', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_systems_owner_unit_id'))
+        batch_op.drop_index('ix_systems_owner_unit_order')
         batch_op.drop_index(batch_op.f('ix_systems_name'))
-        batch_op.drop_index(batch_op.f('ix_systems_mlps_level'))
-        batch_op.drop_index(batch_op.f('ix_systems_lifecycle'))
-        batch_op.drop_index(batch_op.f('ix_systems_hosting'))
+        batch_op.drop_index('ix_systems_mlps_level_order')
+        batch_op.drop_index('ix_systems_lifecycle_order')
+        batch_op.drop_index('ix_systems_hosting_order')
 
     op.drop_table('systems')
     with op.batch_alter_table('projects', schema=None) as batch_op:
@@ -1125,8 +1127,10 @@ def downgrade() -> None:
 
     op.drop_table('incidents')
     with op.batch_alter_table('hosts', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_hosts_unit_id'))
-        batch_op.drop_index(batch_op.f('ix_hosts_lifecycle'))
+        batch_op.drop_index('ix_hosts_unit_order')
+        batch_op.drop_index('ix_hosts_os_name_order')
+        batch_op.drop_index('ix_hosts_lifecycle_order')
+        batch_op.drop_index('ix_hosts_kind_order')
 
     op.drop_table('hosts')
     with op.batch_alter_table('cloud_catalogue_items', schema=None) as batch_op:
