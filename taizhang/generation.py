@@ -18,7 +18,7 @@ import weakref
 from collections.abc import Callable, Hashable
 from typing import Any, TypeVar
 
-from sqlalchemy import select
+from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
 from taizhang.changelog import ChangeLogHead
@@ -28,12 +28,32 @@ T = TypeVar("T")
 MAX_ENTRIES = 4096
 
 
+_MEMO = "taizhang_generation"
+
+
 def generation(session: Session) -> tuple[int | None, str] | None:
-    """The change log's head as this session's transaction sees it (its own flushed writes included)."""
-    row = session.execute(
-        select(ChangeLogHead.last_entry_id, ChangeLogHead.last_hash).where(ChangeLogHead.id == 1)
-    ).one_or_none()
-    return None if row is None else (row.last_entry_id, row.last_hash)
+    """The change log's head as this session's transaction sees it (its own flushed writes included).
+
+    Read once per transaction: a flush (which may move the head) or the end of the transaction
+    forgets it.
+    """
+    if _MEMO not in session.info:
+        row = session.execute(
+            select(ChangeLogHead.last_entry_id, ChangeLogHead.last_hash).where(ChangeLogHead.id == 1)
+        ).one_or_none()
+        session.info[_MEMO] = None if row is None else (row.last_entry_id, row.last_hash)
+    value: tuple[int | None, str] | None = session.info[_MEMO]
+    return value
+
+
+@event.listens_for(Session, "after_flush")
+def _forget_after_flush(session: Session, _context: Any) -> None:
+    session.info.pop(_MEMO, None)
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _forget_after_transaction(session: Session, _transaction: Any) -> None:
+    session.info.pop(_MEMO, None)
 
 
 _caches: weakref.WeakSet[GenerationCache] = weakref.WeakSet()
