@@ -152,6 +152,34 @@ def rules(context: Context) -> list[Result]:
     ]
 
 
+@benchmark("report_xlsx")
+def report_xlsx(context: Context) -> list[Result]:
+    """The county report (every unit's figures) computed and written as xlsx, as `taizhang report` does."""
+    from exporters.report import county_report
+    from exporters.report_web import report_xlsx as write_xlsx
+    from taizhang import db
+    from taizhang.clock import china_today
+
+    timings = []
+    size = 0
+    for _ in range(3):
+        started = time.perf_counter()
+        with db.session_scope(actor="bench", write=False) as session:
+            report = county_report(session, today=china_today())
+        size = len(write_xlsx(report))
+        timings.append(time.perf_counter() - started)
+    timings.sort()
+    return [
+        Result(
+            f"县级报表导出 xlsx（{len(report.units)} 个单位，中位数）",
+            timings[1],
+            "s",
+            20.0,
+            note=f"{size // 1024} KB",
+        )
+    ]
+
+
 @benchmark("ingest_check_results")
 def ingest_check_results(context: Context) -> list[Result]:
     import datetime as dt
