@@ -208,31 +208,48 @@ def install_error_handlers(app: FastAPI) -> None:
         return _error(503, {"code": "unavailable", "detail": "数据库暂时不可用，请稍后重试"}, request)
 
 
-class RequestIdMiddleware:
-    """Gives every request an id (the caller's ``X-Request-ID`` or a new one) and answers with it.
+class HeaderMiddleware:
+    """A pure ASGI middleware that edits the response headers of every HTTP request.
 
-    A pure ASGI middleware: Starlette's ``BaseHTTPMiddleware`` costs a task and a stream per request.
+    Starlette's ``BaseHTTPMiddleware`` (``app.middleware("http")``) costs a task and a stream per
+    request; this costs one wrapped ``send``. Subclasses implement ``edit``.
     """
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
 
+    def edit(self, scope: Scope, headers: MutableHeaders) -> None:
+        raise NotImplementedError
+
+    def prepare(self, scope: Scope) -> None:
+        """Runs before the app sees the request."""
+
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        self.prepare(scope)
+
+        async def send_edited(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = MutableHeaders(raw=list(message.get("headers", [])))
+                self.edit(scope, headers)
+                message["headers"] = headers.raw
+            await send(message)
+
+        await self.app(scope, receive, send_edited)
+
+
+class RequestIdMiddleware(HeaderMiddleware):
+    """Gives every request an id (the caller's ``X-Request-ID`` or a new one) and answers with it."""
+
+    def prepare(self, scope: Scope) -> None:
         incoming = Headers(scope=scope).get("x-request-id", "")
         request_id = incoming[:64] if incoming.isascii() and incoming else uuid.uuid4().hex
         scope.setdefault("state", {})["request_id"] = request_id
 
-        async def send_with_id(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                headers = MutableHeaders(raw=list(message.get("headers", [])))
-                headers["X-Request-ID"] = request_id
-                message["headers"] = headers.raw
-            await send(message)
-
-        await self.app(scope, receive, send_with_id)
+    def edit(self, scope: Scope, headers: MutableHeaders) -> None:
+        headers["X-Request-ID"] = scope["state"]["request_id"]
 
 
 def iter_routes(app: FastAPI) -> Iterator[tuple[set[str], str, Any]]:

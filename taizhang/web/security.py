@@ -18,9 +18,9 @@ from urllib.parse import quote
 from fastapi import Depends, Request
 from sqlalchemy.orm import Session
 from starlette.datastructures import FormData, MutableHeaders
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import Scope
 
-from taizhang.api import DB
+from taizhang.api import DB, HeaderMiddleware
 from taizhang.auth.principal import Principal
 from taizhang.auth.roles import Permission
 from taizhang.errors import DomainError, Forbidden
@@ -134,29 +134,14 @@ def safe_next(value: str | None) -> str:
     return value
 
 
-class SecurityHeadersMiddleware:
-    """CSP and the usual headers on every answer (a pure ASGI middleware: no per-request task)."""
+class SecurityHeadersMiddleware(HeaderMiddleware):
+    """CSP and the usual headers on every answer."""
 
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        is_api = scope["path"].startswith("/api/")
-
-        async def send_with_headers(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                headers = MutableHeaders(raw=list(message.get("headers", [])))
-                if not is_api:
-                    headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
-                    headers.setdefault("X-Frame-Options", "DENY")
-                headers.setdefault("X-Content-Type-Options", "nosniff")
-                headers.setdefault("Referrer-Policy", "same-origin")
-                if headers.get("content-type", "").startswith("text/html"):
-                    headers.setdefault("Cache-Control", "no-store")
-                message["headers"] = headers.raw
-            await send(message)
-
-        await self.app(scope, receive, send_with_headers)
+    def edit(self, scope: Scope, headers: MutableHeaders) -> None:
+        if not scope["path"].startswith("/api/"):
+            headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+            headers.setdefault("X-Frame-Options", "DENY")
+        headers.setdefault("X-Content-Type-Options", "nosniff")
+        headers.setdefault("Referrer-Policy", "same-origin")
+        if headers.get("content-type", "").startswith("text/html"):
+            headers.setdefault("Cache-Control", "no-store")
