@@ -34,7 +34,9 @@ def create_app() -> FastAPI:
     import taizhang.auth.api
     import taizhang.core_api
     import taizhang.models
+    from taizhang.settings import get_settings
 
+    get_settings()  # an invalid TAIZHANG_* variable stops the server at start, with its message
     app = FastAPI(
         title="taizhang 台账",
         version=__version__,
