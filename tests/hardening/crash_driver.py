@@ -28,6 +28,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 _WRITE = re.compile(r"^\s*(INSERT\s+INTO|UPDATE|DELETE\s+FROM)\s+\"?(\w+)", re.IGNORECASE)
+_NEXT_GROUP = re.compile(r"\)\s*,\s*\(")
 CHECKED_AT = dt.datetime(2026, 3, 2, 8, 30, tzinfo=dt.UTC)
 
 
@@ -46,6 +47,23 @@ def synthetic_output(hostnames: list[str], check_ids: list[str]) -> Any:
     return output
 
 
+def _rows(statement: str, cursor: Any, params: Any, executemany: bool) -> int:
+    """Rows the statement wrote: one per parameter set, per VALUES group (SQLAlchemy sends many rows
+    as one multi-row INSERT), or the driver's count for UPDATE and DELETE."""
+    if (
+        executemany
+        and isinstance(params, (list, tuple))
+        and all(isinstance(p, (list, tuple, dict)) for p in params)
+    ):
+        return len(params)
+    upper = statement.upper()
+    if upper.lstrip().startswith("INSERT") and "VALUES" in upper:
+        values = re.split(r"\bRETURNING\b|\bON CONFLICT\b", statement[upper.index("VALUES") :], flags=re.I)[0]
+        return len(_NEXT_GROUP.findall(values)) + 1
+    count = getattr(cursor, "rowcount", -1)
+    return count if isinstance(count, int) and count >= 0 else 1
+
+
 def _report_writes(progress: Path) -> None:
     from sqlalchemy import event
     from sqlalchemy.engine import Engine
@@ -59,8 +77,7 @@ def _report_writes(progress: Path) -> None:
     def _after(conn: Any, cursor: Any, statement: str, params: Any, context: Any, executemany: bool) -> None:
         match = _WRITE.match(statement)
         if match:
-            rows = len(params) if executemany and isinstance(params, (list, tuple)) else 1
-            line(f"write {match.group(2).lower()} {rows}")
+            line(f"write {match.group(2).lower()} {_rows(statement, cursor, params, executemany)}")
 
     @event.listens_for(Engine, "commit")
     def _commit(conn: Any) -> None:
