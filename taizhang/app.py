@@ -31,17 +31,20 @@ def create_app() -> FastAPI:
     import security.supply.api
     import security.verification.api
     import security.verification.pages
+    import taizhang.api_docs
     import taizhang.auth.api
     import taizhang.core_api
     import taizhang.models
+    from taizhang.settings import get_settings
 
+    get_settings()  # an invalid TAIZHANG_* variable stops the server at start, with its message
     app = FastAPI(
         title="taizhang 台账",
         version=__version__,
         description="县级政务信息系统台账：部署与上云、网络、供应链安全可控、等保、密评、应急演练、事件与项目。",
-        docs_url="/api/docs",
+        docs_url=None,  # taizhang.api_docs serves /api/docs from the vendored Swagger UI
         redoc_url=None,
-        openapi_url="/api/openapi.json",
+        openapi_url=taizhang.api_docs.OPENAPI_PATH,
     )
     install_error_handlers(app)
     app.add_middleware(RequestIdMiddleware)
@@ -60,6 +63,7 @@ def create_app() -> FastAPI:
     api.include_router(exporters.sheets.api.router)
     api.include_router(exporters.report_web.router)
     app.include_router(api)
+    app.include_router(taizhang.api_docs.router)
     app.include_router(exporters.prometheus.api.router)
     security.findings.background.install(app)
     install_web(app)

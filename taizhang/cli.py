@@ -23,9 +23,13 @@ def _root(
         None, "--database", envvar="TAIZHANG_DATABASE_URL", help="数据库地址（默认 sqlite:///taizhang.db）"
     ),
 ) -> None:
-    from taizhang.settings import get_settings, reset_settings_cache
+    from taizhang.settings import SettingsError, get_settings, reset_settings_cache
 
-    if database and database != get_settings().database_url:
+    try:
+        settings = get_settings()
+    except SettingsError as exc:  # a bad TAIZHANG_* variable: its message, not a traceback
+        fail(str(exc))
+    if database and database != settings.database_url:
         import os
 
         from taizhang.db import set_engine

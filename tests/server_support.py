@@ -9,6 +9,7 @@ import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 import httpx
 
@@ -32,8 +33,13 @@ def wait_for(url: str, timeout: float = 60.0) -> None:
 
 
 @contextmanager
-def uvicorn_server(workers: int = 1) -> Iterator[str]:
-    """Serve ``taizhang.asgi:app`` with the current environment's database; yields host:port."""
+def uvicorn_server(
+    workers: int = 1, *, log_level: str = "warning", log_file: Path | None = None
+) -> Iterator[str]:
+    """Serve ``taizhang.asgi:app`` with the current environment's database; yields host:port.
+
+    ``log_file`` receives the server's output (its log, access log included at ``info`` and below).
+    """
     port = free_port()
     command = [
         sys.executable,
@@ -45,11 +51,14 @@ def uvicorn_server(workers: int = 1) -> Iterator[str]:
         "--port",
         str(port),
         "--log-level",
-        "warning",
+        log_level,
     ]
     if workers > 1:
         command += ["--workers", str(workers)]
-    proc = subprocess.Popen(command, env=os.environ.copy())
+    output = log_file.open("w") if log_file is not None else None
+    proc = subprocess.Popen(
+        command, env=os.environ.copy(), stdout=output, stderr=subprocess.STDOUT if output else None
+    )
     try:
         wait_for(f"http://127.0.0.1:{port}/api/v1/status")
         yield f"127.0.0.1:{port}"
@@ -60,3 +69,5 @@ def uvicorn_server(workers: int = 1) -> Iterator[str]:
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait(timeout=10)
+        if output is not None:
+            output.close()

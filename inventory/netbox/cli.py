@@ -26,6 +26,7 @@ TokenOption = typer.Option(
 
 def make_client(url: str | None, token: str | None) -> NetboxClient:
     settings = get_settings()
+    setting = "--url" if url else "TAIZHANG_NETBOX_URL"
     url = url or settings.netbox_url
     if not url:
         fail("未配置 NetBox 地址：请设置 TAIZHANG_NETBOX_URL 或使用 --url")
@@ -39,6 +40,7 @@ def make_client(url: str | None, token: str | None) -> NetboxClient:
             page_size=settings.netbox_page_size,
             timeout=settings.netbox_timeout,
             retries=settings.netbox_retries,
+            setting=setting,
         )
     except NetboxError as exc:
         fail(exc.message)

@@ -18,6 +18,7 @@ from requests.adapters import HTTPAdapter
 from urllib3.util.retry import Retry
 
 from taizhang.errors import Unavailable
+from taizhang.settings import OutboundUrlError, check_outbound_url
 
 TRANSIENT_STATUSES = (429, 500, 502, 503, 504)
 IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "PATCH", "DELETE"})
@@ -60,10 +61,20 @@ def _session(timeout: float, retries: int) -> requests.Session:
 
 class NetboxClient:
     def __init__(
-        self, url: str, token: str, *, page_size: int = 1000, timeout: float = 30.0, retries: int = 4
+        self,
+        url: str,
+        token: str,
+        *,
+        page_size: int = 1000,
+        timeout: float = 30.0,
+        retries: int = 4,
+        setting: str = "TAIZHANG_NETBOX_URL",
     ) -> None:
-        if not url.startswith(("http://", "https://")):
-            raise NetboxError(f"NetBox 地址无效：{url}（应以 http:// 或 https:// 开头）", field="netbox_url")
+        """``setting`` names where ``url`` came from, for the message when it is invalid."""
+        try:
+            url = check_outbound_url(url, setting=setting, label="NetBox 地址")
+        except OutboundUrlError as exc:
+            raise NetboxError(str(exc), field="netbox_url") from None
         if not token.strip():
             raise NetboxError("未配置 NetBox 令牌（TAIZHANG_NETBOX_TOKEN 或 --token）", field="netbox_token")
         self.url = url.rstrip("/")

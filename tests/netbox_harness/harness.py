@@ -89,11 +89,13 @@ def _lock(name: str) -> Iterator[None]:
 
 
 def _python312() -> str:
+    # A pyenv interpreter first: ``python3.12`` on PATH may be a pyenv shim that fails when 3.12 is
+    # not the selected pyenv version.
     candidates = sorted(glob.glob(os.path.expanduser("~/.pyenv/versions/3.12.*/bin/python")))
     candidates += [p for p in (shutil.which("python3.12"),) if p]
     if not candidates:
         raise HarnessError("NetBox needs Python 3.12: neither ~/.pyenv/versions/3.12.* nor python3.12 found")
-    return candidates[-1]
+    return candidates[0]
 
 
 def ensure_venv() -> Path:
