@@ -23,7 +23,7 @@ def _unit_codes(session: Session) -> dict[int, str]:
 
 
 @metric_group("units")
-def units(session: Session, today: dt.date) -> Iterable[Metric]:
+def units(session: Session, now: dt.datetime) -> Iterable[Metric]:
     info = InfoMetricFamily(
         "taizhang_unit", "单位编码与名称的对照（供 Grafana 关联显示中文名称）", labels=["unit"]
     )
@@ -33,7 +33,7 @@ def units(session: Session, today: dt.date) -> Iterable[Metric]:
 
 
 @metric_group("systems")
-def systems(session: Session, today: dt.date) -> Iterable[Metric]:
+def systems(session: Session, now: dt.datetime) -> Iterable[Metric]:
     codes = _unit_codes(session)
     by_state = GaugeMetricFamily(
         "taizhang_systems",
@@ -65,7 +65,7 @@ def systems(session: Session, today: dt.date) -> Iterable[Metric]:
 
 
 @metric_group("hosts")
-def hosts(session: Session, today: dt.date) -> Iterable[Metric]:
+def hosts(session: Session, now: dt.datetime) -> Iterable[Metric]:
     codes = _unit_codes(session)
     by_kind = GaugeMetricFamily(
         "taizhang_hosts", "主机数量，按单位、类型和状态", labels=["unit", "kind", "lifecycle"]
@@ -92,7 +92,7 @@ def hosts(session: Session, today: dt.date) -> Iterable[Metric]:
     past: dict[tuple[str, str], int] = defaultdict(int)
     for unit_id, os_name, os_version, has_plan, count in os_rows:
         entry = policy.eos_for(os_name, os_version) if os_name else None
-        if entry is not None and entry.end_of_support < today:
+        if entry is not None and entry.end_of_support < now.date():
             past[(codes.get(unit_id, NO_UNIT) if unit_id else NO_UNIT, has_plan)] += count
     eos = GaugeMetricFamily(
         "taizhang_hosts_past_end_of_support",
@@ -105,7 +105,7 @@ def hosts(session: Session, today: dt.date) -> Iterable[Metric]:
 
 
 @metric_group("supply_chain")
-def supply_chain(session: Session, today: dt.date) -> Iterable[Metric]:
+def supply_chain(session: Session, now: dt.datetime) -> Iterable[Metric]:
     codes = _unit_codes(session)
     controllable_qty = func.sum(
         case((Product.controllability == Controllability.CONTROLLABLE, ProductUsage.quantity), else_=0)

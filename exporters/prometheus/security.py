@@ -23,7 +23,7 @@ from exporters.prometheus.collector import metric_group
 from exporters.prometheus.labels import end_of_day_timestamp, unit_codes, unit_label
 from security.grading.service import security_statuses
 from security.grading.status import CryptoStatus, MlpsStatus
-from security.response.dates import LOCAL_TZ, DeadlineState
+from security.response.dates import DeadlineState
 from security.response.models import Incident
 from security.response.service import incident_deadline_list, system_statuses
 
@@ -56,14 +56,14 @@ def certificate_window(days_left: int) -> str:
 
 
 @metric_group("grading")
-def grading(session: Session, today: dt.date) -> Iterable[Metric]:
+def grading(session: Session, now: dt.datetime) -> Iterable[Metric]:
     codes = unit_codes(session)
     filing: Counter[tuple[str, ...]] = Counter()
     overdue: Counter[tuple[str, ...]] = Counter()
     crypto: Counter[tuple[str, ...]] = Counter()
     windows: Counter[tuple[str, ...]] = Counter()
     earliest: dict[str, dt.date] = {}
-    for row in security_statuses(session, today=today):
+    for row in security_statuses(session, today=now.date()):
         unit = unit_label(codes, row.owner_unit_id)
         level = str(row.mlps.level) if row.mlps.level else "none"
         filing[(unit, level, filing_state(row.mlps))] += 1
@@ -110,11 +110,11 @@ def grading(session: Session, today: dt.date) -> Iterable[Metric]:
 
 
 @metric_group("response")
-def response(session: Session, today: dt.date) -> Iterable[Metric]:
+def response(session: Session, now: dt.datetime) -> Iterable[Metric]:
     codes = unit_codes(session)
     drills: Counter[tuple[str, ...]] = Counter()
     no_plan: Counter[tuple[str, ...]] = Counter()
-    for status in system_statuses(session, today=today):
+    for status in system_statuses(session, today=now.date()):
         unit = unit_label(codes, status.unit_id)
         drills[(unit,)] += int(status.drill_overdue)
         no_plan[(unit,)] += int(not status.has_plan)
@@ -140,7 +140,6 @@ def response(session: Session, today: dt.date) -> Iterable[Metric]:
         incidents.add_metric([unit_label(codes, unit_id), grade.value], count)
     yield incidents
 
-    now = dt.datetime.combine(today, dt.datetime.now(LOCAL_TZ).time(), tzinfo=LOCAL_TZ)
     reports: Counter[tuple[str, ...]] = Counter()
     for incident, deadlines in incident_deadline_list(session, now=now):
         unit = unit_label(codes, incident.unit_id)
