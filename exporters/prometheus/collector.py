@@ -51,6 +51,12 @@ def registered_groups() -> list[str]:
     return [g.name for g in _GROUPS]
 
 
+def metric_groups() -> dict[str, MetricGroup]:
+    """Every registered group by name, in scrape order (importing the group modules first)."""
+    _import_groups()
+    return {g.name: g.collect for g in _GROUPS}
+
+
 class LedgerCollector(Collector):
     def __init__(self, clock: Callable[[], dt.datetime] | None = None) -> None:
         self._clock = clock or china_now
@@ -108,8 +114,7 @@ class LedgerCollector(Collector):
         yield duration
 
 
-def build_registry(clock: Callable[[], dt.datetime] | None = None) -> CollectorRegistry:
-    """A registry with the ledger collector; ``clock`` (default: now in China) is injectable for tests."""
+def _import_groups() -> None:
     # Importing the modules registers their metric groups.
     import exporters.prometheus.findings
     import exporters.prometheus.groups
@@ -117,6 +122,10 @@ def build_registry(clock: Callable[[], dt.datetime] | None = None) -> CollectorR
     import exporters.prometheus.security
     import exporters.prometheus.verification  # noqa: F401
 
+
+def build_registry(clock: Callable[[], dt.datetime] | None = None) -> CollectorRegistry:
+    """A registry with the ledger collector; ``clock`` (default: now in China) is injectable for tests."""
+    _import_groups()
     registry = CollectorRegistry(auto_describe=False)
     registry.register(LedgerCollector(clock))
     return registry
