@@ -26,7 +26,7 @@ from exporters.prometheus.labels import end_of_day_timestamp, unit_codes, unit_l
 from security.grading.service import security_digests
 from security.response.dates import DeadlineState
 from security.response.models import Incident
-from security.response.service import incident_deadline_list, system_statuses
+from security.response.service import incident_deadline_list, running_system_counts
 
 WINDOWS = ((0, "expired"), (30, "within_30d"), (90, "within_90d"))
 
@@ -139,10 +139,10 @@ def response(session: Session, now: dt.datetime) -> Iterable[Metric]:
     codes = unit_codes(session)
     drills: Counter[tuple[str, ...]] = Counter()
     no_plan: Counter[tuple[str, ...]] = Counter()
-    for status in system_statuses(session, today=now.date()):
+    for status, systems in running_system_counts(session, today=now.date()):
         unit = unit_label(codes, status.unit_id)
-        drills[(unit,)] += int(status.drill_overdue)
-        no_plan[(unit,)] += int(not status.has_plan)
+        drills[(unit,)] += systems * status.drill_overdue
+        no_plan[(unit,)] += systems * (not status.has_plan)
     yield _family(
         "taizhang_drills_overdue",
         "应急演练逾期的在用系统数，按单位（按覆盖该系统的应急预案）",
