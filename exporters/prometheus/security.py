@@ -26,7 +26,7 @@ from exporters.prometheus.labels import end_of_day_timestamp, unit_codes, unit_l
 from security.grading.service import security_digests
 from security.response.dates import DeadlineState
 from security.response.models import Incident
-from security.response.service import incident_deadline_list, running_system_counts
+from security.response.service import incident_deadline_rows, running_system_counts
 
 WINDOWS = ((0, "expired"), (30, "within_30d"), (90, "within_90d"))
 
@@ -166,8 +166,8 @@ def response(session: Session, now: dt.datetime) -> Iterable[Metric]:
     yield incidents
 
     reports: Counter[tuple[str, ...]] = Counter()
-    for incident, deadlines in incident_deadline_list(session, now=now):
-        unit = unit_label(codes, incident.unit_id)
+    for unit_id, deadlines in incident_deadline_rows(session, now=now):
+        unit = unit_label(codes, unit_id)
         reports[(unit, "initial", deadlines.report_state.value)] += 1
         reports[(unit, "summary", deadlines.summary_state.value)] += 1
     yield _family(

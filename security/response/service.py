@@ -10,7 +10,7 @@ from collections import defaultdict
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from sqlalchemy import case, exists, func, select
+from sqlalchemy import case, exists, func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from inventory.choices import SystemLifecycle
@@ -18,13 +18,15 @@ from inventory.models import System
 from security.response.dates import (
     Due,
     IncidentDeadlines,
+    IncidentFacts,
+    deadlines_of,
     incident_deadlines,
     local_today,
     next_drill_due,
     plan_review_due,
 )
 from security.response.entities import drill_actions_in_scope, incidents_in_scope, plans_in_scope
-from security.response.models import Drill, DrillAction, EmergencyPlan, Incident
+from security.response.models import Drill, DrillAction, EmergencyPlan, Incident, incident_systems
 from taizhang.auth.principal import ALL, Scope
 from taizhang.policy import Policy, get_policy
 from taizhang.workdays import WorkdayCalendar, get_calendar
@@ -317,3 +319,45 @@ def incident_deadline_list(
         if deadlines.flagged or not only_flagged:
             out.append((incident, deadlines))
     return out
+
+
+def incident_deadline_rows(
+    session: Session,
+    *,
+    now: dt.datetime | None = None,
+    policy: Policy | None = None,
+    calendar: WorkdayCalendar | None = None,
+) -> list[tuple[int, IncidentDeadlines]]:
+    """(unit, deadlines) of every incident, as ``incident_deadline_list`` computes them: one query.
+
+    Whether an affected system is critical infrastructure is asked of the database, not of loaded
+    system objects.
+    """
+    critical_system = exists().where(
+        incident_systems.c.incident_id == Incident.id,
+        incident_systems.c.system_id == System.id,
+        System.critical_infrastructure.is_(True),
+    )
+    stmt = select(
+        Incident.unit_id,
+        Incident.id,
+        Incident.grade,
+        or_(Incident.critical_infrastructure.is_(True), critical_system),
+        Incident.detected_at,
+        Incident.handling_ended_at,
+        Incident.reported_at,
+        Incident.summary_reported_at,
+    )
+    policy = policy or get_policy()
+    return [
+        (
+            unit_id,
+            deadlines_of(
+                IncidentFacts(iid, grade, bool(critical), detected, ended, reported, summarised),
+                policy,
+                now=now,
+                calendar=calendar,
+            ),
+        )
+        for unit_id, iid, grade, critical, detected, ended, reported, summarised in session.execute(stmt)
+    ]
