@@ -122,6 +122,11 @@ class Host(Tracked, VersionedMixin, IdMixin, TimestampMixin, Base):
         Index("ix_hosts_kind_order", "kind", "hostname"),
         Index("ix_hosts_lifecycle_order", "lifecycle", "hostname"),
         Index("ix_hosts_os_name_order", "os_name", "hostname"),
+        # Serves lookups by unit, and lets the exporter's host counts (by unit, kind, lifecycle, OS,
+        # version and whether a replacement is planned) read the index alone, in its order.
+        Index(
+            "ix_hosts_unit_state", "unit_id", "kind", "lifecycle", "os_name", "os_version", "replacement_plan"
+        ),
     )
     __changelog_collections__ = ("systems",)
 

@@ -33,6 +33,13 @@ from taizhang.auth.principal import Scope
 from taizhang.errors import NotFound
 
 NO_WAVE = "未分配批次"
+#: the in-scope figure each hosting counts in.
+BUCKETS = {
+    Hosting.CITY_CLOUD: "city_cloud",
+    Hosting.MIGRATING: "migrating",
+    Hosting.LEGACY: "legacy",
+    Hosting.INDUSTRY_CLOUD: "industry_cloud",
+}
 
 
 @dataclass
@@ -50,18 +57,13 @@ class Figures:
     def cloud_rate(self) -> float | None:
         return self.city_cloud / self.in_scope if self.in_scope else None
 
-    def add(self, *, hosting: Hosting, exempt: bool, overdue: bool, count: int) -> None:
+    def add(self, hosting: Hosting, exempt: bool, overdue: bool, count: int) -> None:
         self.candidates += count
         if exempt:
             self.exempt += count
             return
         self.in_scope += count
-        bucket = {
-            Hosting.CITY_CLOUD: "city_cloud",
-            Hosting.MIGRATING: "migrating",
-            Hosting.LEGACY: "legacy",
-            Hosting.INDUSTRY_CLOUD: "industry_cloud",
-        }[hosting]
+        bucket = BUCKETS[hosting]
         setattr(self, bucket, getattr(self, bucket) + count)
         if overdue:
             self.overdue_cutovers += count
@@ -181,16 +183,11 @@ def summary(
     no_wave = GroupFigures(id=None, name=NO_WAVE)
     result = Summary(as_of=today, unit_id=unit_id, wave_id=wave_id)
     for row_unit, row_wave, hosting, exempt, overdue, count in rows:
-        facts = {
-            "hosting": Hosting(hosting),
-            "exempt": bool(exempt),
-            "overdue": bool(overdue),
-            "count": count,
-        }
-        result.total.add(**facts)
+        facts = (Hosting(hosting), bool(exempt), bool(overdue), count)
+        result.total.add(*facts)
         if row_unit in units:
-            units[row_unit].add(**facts)
-        (waves.get(row_wave, no_wave) if row_wave is not None else no_wave).add(**facts)
+            units[row_unit].add(*facts)
+        (waves.get(row_wave, no_wave) if row_wave is not None else no_wave).add(*facts)
     result.by_unit = list(units.values())
     result.by_wave = list(waves.values()) + ([no_wave] if no_wave.candidates else [])
     return result

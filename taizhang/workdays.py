@@ -71,6 +71,10 @@ class WorkdayCalendar:
         self._overrides: dict[date, bool] = dict(overrides or {})
         self._complete_years: frozenset[int] = frozenset(complete_years)
         self.source = source
+        # chinesecalendar's answers, asked once per date (a county-wide status asks the same dates
+        # thousands of times), and the years it does not know.
+        self._answers: dict[date, bool] = {}
+        self._unknown_years: set[int] = set()
 
     @property
     def complete_years(self) -> frozenset[int]:
@@ -81,10 +85,17 @@ class WorkdayCalendar:
             return self._overrides[d]
         if d.year in self._complete_years:
             return d.weekday() < 5
+        answer = self._answers.get(d)
+        if answer is not None:
+            return answer
+        if d.year in self._unknown_years:
+            raise UnknownYearError(d.year)
         try:
-            return bool(chinese_calendar.is_workday(d))
+            answer = self._answers[d] = bool(chinese_calendar.is_workday(d))
         except NotImplementedError:
+            self._unknown_years.add(d.year)
             raise UnknownYearError(d.year) from None
+        return answer
 
     def is_known_year(self, year: int) -> bool:
         """True when every date of ``year`` can be answered without ``UnknownYearError``."""

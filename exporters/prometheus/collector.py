@@ -1,10 +1,11 @@
 """The ledger collector: every scrape reads fresh aggregates from the database.
 
-Metric groups are plain functions ``(session, today) -> Iterable[Metric]`` registered with
-``@metric_group``; each runs GROUP BY queries (never a Python loop over every host). A failing group
-is reported through ``taizhang_exporter_collector_up{group="…"} 0`` and never fails the scrape; with
-the database down the scrape still answers, with ``taizhang_up 0``. Nothing is kept in the process,
-so several workers behind one database answer alike.
+Metric groups are plain functions ``(session, now) -> Iterable[Metric]`` registered with
+``@metric_group``; ``now`` is the scrape's moment in China time (``now.date()`` is today). Each runs
+GROUP BY queries (never a Python loop over every host). A failing group is reported through
+``taizhang_exporter_collector_up{group="…"} 0`` and never fails the scrape; with the database down
+the scrape still answers, with ``taizhang_up 0``. Nothing is kept in the process, so several workers
+behind one database answer alike.
 """
 
 from __future__ import annotations
@@ -21,12 +22,12 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from taizhang import __version__
-from taizhang.clock import china_today
+from taizhang.clock import china_now
 from taizhang.db import new_session
 
 log = logging.getLogger("taizhang.exporter")
 
-MetricGroup = Callable[[Session, dt.date], Iterable[Metric]]
+MetricGroup = Callable[[Session, dt.datetime], Iterable[Metric]]
 
 
 @dataclass(frozen=True)
@@ -50,9 +51,15 @@ def registered_groups() -> list[str]:
     return [g.name for g in _GROUPS]
 
 
+def metric_groups() -> dict[str, MetricGroup]:
+    """Every registered group by name, in scrape order (importing the group modules first)."""
+    _import_groups()
+    return {g.name: g.collect for g in _GROUPS}
+
+
 class LedgerCollector(Collector):
-    def __init__(self, today: Callable[[], dt.date] | None = None) -> None:
-        self._today = today or china_today
+    def __init__(self, clock: Callable[[], dt.datetime] | None = None) -> None:
+        self._clock = clock or china_now
 
     def describe(self) -> Iterable[Metric]:
         return []  # no query at registration time
@@ -82,11 +89,11 @@ class LedgerCollector(Collector):
                 return
             up.add_metric([], 1)
             yield up
-            today = self._today()
+            now = self._clock()
             for group in _GROUPS:
                 group_started = time.perf_counter()
                 try:
-                    metrics = list(group.collect(session, today))
+                    metrics = list(group.collect(session, now))
                 except Exception:
                     log.exception("metrics group %s failed", group.name)
                     session.rollback()
@@ -107,7 +114,7 @@ class LedgerCollector(Collector):
         yield duration
 
 
-def build_registry(today: Callable[[], dt.date] | None = None) -> CollectorRegistry:
+def _import_groups() -> None:
     # Importing the modules registers their metric groups.
     import exporters.prometheus.findings
     import exporters.prometheus.groups
@@ -115,6 +122,10 @@ def build_registry(today: Callable[[], dt.date] | None = None) -> CollectorRegis
     import exporters.prometheus.security
     import exporters.prometheus.verification  # noqa: F401
 
+
+def build_registry(clock: Callable[[], dt.datetime] | None = None) -> CollectorRegistry:
+    """A registry with the ledger collector; ``clock`` (default: now in China) is injectable for tests."""
+    _import_groups()
     registry = CollectorRegistry(auto_describe=False)
-    registry.register(LedgerCollector(today))
+    registry.register(LedgerCollector(clock))
     return registry

@@ -16,7 +16,7 @@ from security.findings.models import Finding
 
 
 @metric_group("findings")
-def findings(session: Session, today: dt.date) -> Iterable[Metric]:
+def findings(session: Session, now: dt.datetime) -> Iterable[Metric]:
     codes = unit_codes(session)
     open_family = GaugeMetricFamily(
         "taizhang_findings_open",
@@ -39,7 +39,7 @@ def findings(session: Session, today: dt.date) -> Iterable[Metric]:
     )
     late_rows = session.execute(
         select(Finding.severity, Finding.unit_id, func.count())
-        .where(Finding.state == FindingState.OPEN, Finding.due_date < today)
+        .where(Finding.state == FindingState.OPEN, Finding.due_date < now.date())
         .group_by(Finding.severity, Finding.unit_id)
     )
     for severity, unit_id, count in late_rows:

@@ -23,7 +23,7 @@ def _unit_codes(session: Session) -> dict[int, str]:
 
 
 @metric_group("units")
-def units(session: Session, today: dt.date) -> Iterable[Metric]:
+def units(session: Session, now: dt.datetime) -> Iterable[Metric]:
     info = InfoMetricFamily(
         "taizhang_unit", "单位编码与名称的对照（供 Grafana 关联显示中文名称）", labels=["unit"]
     )
@@ -33,7 +33,7 @@ def units(session: Session, today: dt.date) -> Iterable[Metric]:
 
 
 @metric_group("systems")
-def systems(session: Session, today: dt.date) -> Iterable[Metric]:
+def systems(session: Session, now: dt.datetime) -> Iterable[Metric]:
     codes = _unit_codes(session)
     by_state = GaugeMetricFamily(
         "taizhang_systems",
@@ -65,35 +65,40 @@ def systems(session: Session, today: dt.date) -> Iterable[Metric]:
 
 
 @metric_group("hosts")
-def hosts(session: Session, today: dt.date) -> Iterable[Metric]:
+def hosts(session: Session, now: dt.datetime) -> Iterable[Metric]:
+    """Counts by unit, kind and lifecycle, and end of support: one GROUP BY for both.
+
+    One row per (unit, kind, lifecycle, OS, version) with how many hosts and how many of them have a
+    replacement plan; the end of support is matched in Python against the policy table, once per
+    distinct OS and version.
+    """
     codes = _unit_codes(session)
-    by_kind = GaugeMetricFamily(
+    policy = get_policy()
+    today = now.date()
+    planned = func.sum(case((Host.replacement_plan != "", 1), else_=0))
+    keys = (Host.unit_id, Host.kind, Host.lifecycle, Host.os_name, Host.os_version)
+    rows = session.execute(select(*keys, func.count(), planned).group_by(*keys))
+    by_kind: dict[tuple[str, str, str], int] = defaultdict(int)
+    past: dict[tuple[str, str], int] = defaultdict(int)
+    ended: dict[tuple[str, str], bool] = {}
+    for unit_id, kind, lifecycle, os_name, os_version, count, with_plan in rows:
+        unit = codes.get(unit_id, NO_UNIT) if unit_id else NO_UNIT
+        by_kind[(unit, kind.value, lifecycle.value)] += count
+        if lifecycle is not HostLifecycle.ACTIVE or not os_name:
+            continue
+        if (os_name, os_version) not in ended:
+            entry = policy.eos_for(os_name, os_version)
+            ended[(os_name, os_version)] = entry is not None and entry.end_of_support < today
+        if ended[(os_name, os_version)]:
+            for has_plan, n in (("true", int(with_plan)), ("false", count - int(with_plan))):
+                if n:
+                    past[(unit, has_plan)] += n
+    family = GaugeMetricFamily(
         "taizhang_hosts", "主机数量，按单位、类型和状态", labels=["unit", "kind", "lifecycle"]
     )
-    rows = session.execute(
-        select(Host.unit_id, Host.kind, Host.lifecycle, func.count()).group_by(
-            Host.unit_id, Host.kind, Host.lifecycle
-        )
-    )
-    for unit_id, kind, lifecycle, count in rows:
-        by_kind.add_metric(
-            [codes.get(unit_id, NO_UNIT) if unit_id else NO_UNIT, kind.value, lifecycle.value], count
-        )
-    yield by_kind
-
-    # End of support: one row per distinct (unit, OS, version, planned?), matched against the policy table.
-    policy = get_policy()
-    planned = case((Host.replacement_plan != "", "true"), else_="false")
-    os_rows = session.execute(
-        select(Host.unit_id, Host.os_name, Host.os_version, planned, func.count())
-        .where(Host.lifecycle == HostLifecycle.ACTIVE)
-        .group_by(Host.unit_id, Host.os_name, Host.os_version, planned)
-    )
-    past: dict[tuple[str, str], int] = defaultdict(int)
-    for unit_id, os_name, os_version, has_plan, count in os_rows:
-        entry = policy.eos_for(os_name, os_version) if os_name else None
-        if entry is not None and entry.end_of_support < today:
-            past[(codes.get(unit_id, NO_UNIT) if unit_id else NO_UNIT, has_plan)] += count
+    for labels, count in by_kind.items():
+        family.add_metric(list(labels), count)
+    yield family
     eos = GaugeMetricFamily(
         "taizhang_hosts_past_end_of_support",
         "在用主机中操作系统已停止支持的数量，按单位及是否已有替代计划（第二十四、三十六条）",
@@ -105,7 +110,7 @@ def hosts(session: Session, today: dt.date) -> Iterable[Metric]:
 
 
 @metric_group("supply_chain")
-def supply_chain(session: Session, today: dt.date) -> Iterable[Metric]:
+def supply_chain(session: Session, now: dt.datetime) -> Iterable[Metric]:
     codes = _unit_codes(session)
     controllable_qty = func.sum(
         case((Product.controllability == Controllability.CONTROLLABLE, ProductUsage.quantity), else_=0)

@@ -30,8 +30,8 @@ def _add(counts: GaugeMetricFamily, ratio: GaugeMetricFamily, label: str, figure
 
 
 @metric_group("migration")
-def migration(session: Session, today: dt.date) -> Iterable[Metric]:
-    result = summary(session, scope=ALL, today=today)
+def migration(session: Session, now: dt.datetime) -> Iterable[Metric]:
+    result = summary(session, scope=ALL, today=now.date())
     codes = dict(session.execute(select(Unit.id, Unit.code)).all())
     unit_counts = GaugeMetricFamily(
         "taizhang_migration_systems",

@@ -1,7 +1,8 @@
 """等级保护、密评、应急 metrics from the domains' bulk status services.
 
-``security_statuses`` computes every system's status in nine queries (no per-system query); the
-loop here only counts the returned objects into bounded label sets (unit, level, state).
+``security_digests`` gives every system's 等保 / 密评 flags from two queries over per-system facts
+(the same rules as the full status the pages show, run once per distinct facts); the loop here only
+counts them into bounded label sets (unit, level, state).
 
 Certificate expiry is exported two ways, both bounded per unit rather than per system:
 ``taizhang_mlps_certificate_earliest_expiry_timestamp_seconds{unit}`` (the soonest end of validity
@@ -14,6 +15,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import Counter
 from collections.abc import Iterable
+from typing import Protocol
 
 from prometheus_client.core import GaugeMetricFamily, Metric
 from sqlalchemy import func, select
@@ -21,16 +23,39 @@ from sqlalchemy.orm import Session
 
 from exporters.prometheus.collector import metric_group
 from exporters.prometheus.labels import end_of_day_timestamp, unit_codes, unit_label
-from security.grading.service import security_statuses
-from security.grading.status import CryptoStatus, MlpsStatus
-from security.response.dates import LOCAL_TZ, DeadlineState
+from security.grading.service import security_digests
+from security.response.dates import DeadlineState
 from security.response.models import Incident
-from security.response.service import incident_deadline_list, system_statuses
+from security.response.service import incident_deadline_rows, running_system_counts
 
 WINDOWS = ((0, "expired"), (30, "within_30d"), (90, "within_90d"))
 
 
-def filing_state(status: MlpsStatus) -> str:
+class FilingFlags(Protocol):
+    """An ``MlpsStatus`` or an ``MlpsDigest``."""
+
+    @property
+    def filing_required(self) -> bool: ...
+    @property
+    def filed_on(self) -> dt.date | None: ...
+    @property
+    def filing_overdue(self) -> bool: ...
+
+
+class CryptoFlags(Protocol):
+    """A ``CryptoStatus`` or a ``CryptoDigest``."""
+
+    @property
+    def in_scope(self) -> bool: ...
+    @property
+    def assessment_overdue(self) -> bool: ...
+    @property
+    def failing(self) -> bool: ...
+    @property
+    def last_assessment_on(self) -> dt.date | None: ...
+
+
+def filing_state(status: FilingFlags) -> str:
     if not status.filing_required:
         return "not_required"
     if status.filed_on is not None:
@@ -38,7 +63,7 @@ def filing_state(status: MlpsStatus) -> str:
     return "overdue" if status.filing_overdue else "pending"
 
 
-def crypto_state(status: CryptoStatus) -> str:
+def crypto_state(status: CryptoFlags) -> str:
     if not status.in_scope:
         return "not_required"
     if status.assessment_overdue:
@@ -56,22 +81,22 @@ def certificate_window(days_left: int) -> str:
 
 
 @metric_group("grading")
-def grading(session: Session, today: dt.date) -> Iterable[Metric]:
+def grading(session: Session, now: dt.datetime) -> Iterable[Metric]:
     codes = unit_codes(session)
     filing: Counter[tuple[str, ...]] = Counter()
     overdue: Counter[tuple[str, ...]] = Counter()
     crypto: Counter[tuple[str, ...]] = Counter()
     windows: Counter[tuple[str, ...]] = Counter()
     earliest: dict[str, dt.date] = {}
-    for row in security_statuses(session, today=today):
-        unit = unit_label(codes, row.owner_unit_id)
-        level = str(row.mlps.level) if row.mlps.level else "none"
-        filing[(unit, level, filing_state(row.mlps))] += 1
-        overdue[(unit, level)] += int(row.mlps.assessment_overdue)
-        crypto[(unit, crypto_state(row.crypto))] += 1
-        valid_until = row.mlps.certificate_valid_until
-        if valid_until is not None and row.mlps.certificate_days_left is not None:
-            windows[(unit, certificate_window(row.mlps.certificate_days_left))] += 1
+    for unit_id, mlps, crypto_flags, systems in security_digests(session, today=now.date()):
+        unit = unit_label(codes, unit_id)
+        level = str(mlps.level) if mlps.level else "none"
+        filing[(unit, level, filing_state(mlps))] += systems
+        overdue[(unit, level)] += systems * mlps.assessment_overdue
+        crypto[(unit, crypto_state(crypto_flags))] += systems
+        valid_until = mlps.certificate_valid_until
+        if valid_until is not None and mlps.certificate_days_left is not None:
+            windows[(unit, certificate_window(mlps.certificate_days_left))] += systems
             earliest[unit] = min(valid_until, earliest.get(unit, valid_until))
     yield _family(
         "taizhang_systems_by_filing_state",
@@ -110,14 +135,14 @@ def grading(session: Session, today: dt.date) -> Iterable[Metric]:
 
 
 @metric_group("response")
-def response(session: Session, today: dt.date) -> Iterable[Metric]:
+def response(session: Session, now: dt.datetime) -> Iterable[Metric]:
     codes = unit_codes(session)
     drills: Counter[tuple[str, ...]] = Counter()
     no_plan: Counter[tuple[str, ...]] = Counter()
-    for status in system_statuses(session, today=today):
+    for status, systems in running_system_counts(session, today=now.date()):
         unit = unit_label(codes, status.unit_id)
-        drills[(unit,)] += int(status.drill_overdue)
-        no_plan[(unit,)] += int(not status.has_plan)
+        drills[(unit,)] += systems * status.drill_overdue
+        no_plan[(unit,)] += systems * (not status.has_plan)
     yield _family(
         "taizhang_drills_overdue",
         "应急演练逾期的在用系统数，按单位（按覆盖该系统的应急预案）",
@@ -140,10 +165,9 @@ def response(session: Session, today: dt.date) -> Iterable[Metric]:
         incidents.add_metric([unit_label(codes, unit_id), grade.value], count)
     yield incidents
 
-    now = dt.datetime.combine(today, dt.datetime.now(LOCAL_TZ).time(), tzinfo=LOCAL_TZ)
     reports: Counter[tuple[str, ...]] = Counter()
-    for incident, deadlines in incident_deadline_list(session, now=now):
-        unit = unit_label(codes, incident.unit_id)
+    for unit_id, deadlines in incident_deadline_rows(session, now=now):
+        unit = unit_label(codes, unit_id)
         reports[(unit, "initial", deadlines.report_state.value)] += 1
         reports[(unit, "summary", deadlines.summary_state.value)] += 1
     yield _family(

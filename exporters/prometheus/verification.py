@@ -22,7 +22,7 @@ FINISHED = (RunStatus.SUCCEEDED, RunStatus.FAILED, RunStatus.CANCELLED, RunStatu
 
 
 @metric_group("verification")
-def verification(session: Session, today: dt.date) -> Iterable[Metric]:
+def verification(session: Session, now: dt.datetime) -> Iterable[Metric]:
     codes = unit_codes(session)
     checks = GaugeMetricFamily(
         "taizhang_host_checks",

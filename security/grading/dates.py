@@ -3,6 +3,12 @@
 Every number comes from the policy, every working day from the working-day calendar. A due date D
 means "done on or before D"; a record is overdue when ``today > D``. The records may be unsaved
 objects: nothing here touches the database.
+
+The rules that decide the states counted county-wide (filing due and overdue, 等级测评 due, 密评
+due, certificate validity) read a system's ``Facts`` — a few dates and levels picked out of its
+records by ``facts_of``, or, for every system at once, by one query (``service.security_digests``).
+``compute_mlps_status`` / ``compute_crypto_status`` (the full status, for pages, API and rules) and
+``digest`` (the few flags the Prometheus gauges count) both apply those same rules to the facts.
 """
 
 from __future__ import annotations
@@ -10,7 +16,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple, Protocol
 from zoneinfo import ZoneInfo
 
 from inventory.models import System
@@ -57,7 +63,9 @@ class Records:
 
 
 @dataclass
-class _Ctx:
+class DateContext:
+    """The policy, calendar and day a status is computed for; notes collect what could not be computed."""
+
     policy: Policy
     calendar: WorkdayCalendar
     today: dt.date
@@ -84,22 +92,89 @@ def _latest(items: Iterable[Any], attr: str) -> Any | None:
     return max(dated, key=lambda i: (getattr(i, attr), i.id or 0)) if dated else None
 
 
+# --- facts -----------------------------------------------------------------------------------
+
+
+class SystemFields(Protocol):
+    """The inventory fields the rules read (a ``System``, or a row of the bulk query)."""
+
+    @property
+    def mlps_level(self) -> int | None: ...
+    @property
+    def go_live_date(self) -> dt.date | None: ...
+    @property
+    def lifecycle(self) -> Any: ...
+    @property
+    def needs_crypto_assessment(self) -> bool: ...
+    @property
+    def critical_infrastructure(self) -> bool: ...
+
+
+class Facts(NamedTuple):
+    """What the county-wide states of one system depend on, picked out of its records."""
+
+    mlps_level: int | None
+    go_live_date: dt.date | None
+    lifecycle: str
+    needs_crypto_assessment: bool
+    critical_infrastructure: bool
+    grading_level: int | None  # the latest final grading, by grading date then id
+    graded_on: dt.date | None
+    filed_on: dt.date | None  # first filing for that grading (tied to it, or submitted since)
+    last_assessed_on: dt.date | None  # latest 等级测评
+    certificate_issued_on: dt.date | None  # latest filing with a certificate
+    crypto_assessed_on: dt.date | None  # latest 密评, by report date then id
+    crypto_conclusion: CryptoConclusion | None
+
+
+def latest_final_grading(gradings: Iterable[MlpsGrading]) -> MlpsGrading | None:
+    return _latest((g for g in gradings if g.status is GradingStatus.FINAL), "graded_on")
+
+
+def first_filing(filings: Iterable[MlpsFiling], grading: MlpsGrading) -> MlpsFiling | None:
+    """The filing of ``grading``: the first submitted of those tied to it or submitted since it."""
+    filed = [f for f in filings if f.grading_id == grading.id or f.submitted_on >= grading.graded_on]
+    return min(filed, key=lambda f: f.submitted_on) if filed else None
+
+
+def facts_of(system: System, rec: Records) -> Facts:
+    grading = latest_final_grading(rec.gradings)
+    filing = first_filing(rec.filings, grading) if grading is not None else None
+    assessment = _latest(rec.assessments, "assessed_on")
+    certificate = _latest(rec.filings, "issued_on")
+    crypto = _latest(rec.crypto_assessments, "assessed_on")
+    return Facts(
+        mlps_level=system.mlps_level,
+        go_live_date=system.go_live_date,
+        lifecycle=str(system.lifecycle),
+        needs_crypto_assessment=system.needs_crypto_assessment,
+        critical_infrastructure=system.critical_infrastructure,
+        grading_level=grading.level if grading else None,
+        graded_on=grading.graded_on if grading else None,
+        filed_on=filing.submitted_on if filing else None,
+        last_assessed_on=assessment.assessed_on if assessment else None,
+        certificate_issued_on=certificate.issued_on if certificate else None,
+        crypto_assessed_on=crypto.assessed_on if crypto else None,
+        crypto_conclusion=crypto.conclusion if crypto else None,
+    )
+
+
 # --- 等保 ------------------------------------------------------------------------------------
 
 
-def _filing_start(system: System, graded_on: dt.date, ctx: _Ctx) -> dt.date | None:
+def _filing_start(facts: Facts, graded_on: dt.date, ctx: DateContext) -> dt.date | None:
     """公通字〔2007〕43号 第十五条: 30 days after grading, for a new system after it goes live."""
     if ctx.policy.text("mlps.filing.mode") == "workdays_10":
         return graded_on
-    if system.go_live_date is not None:
-        return max(graded_on, system.go_live_date)
-    if str(system.lifecycle) in _NOT_LIVE:
+    if facts.go_live_date is not None:
+        return max(graded_on, facts.go_live_date)
+    if facts.lifecycle in _NOT_LIVE:
         ctx.notes.append("新建系统尚未投入运行：备案期限自投入运行之日起算")
         return None
     return graded_on
 
 
-def _filing_deadline(start: dt.date, ctx: _Ctx) -> dt.date | None:
+def _filing_deadline(start: dt.date, ctx: DateContext) -> dt.date | None:
     policy = ctx.policy
     if policy.text("mlps.filing.mode") == "workdays_10":
         return ctx.rolled("备案期限", lambda: policy.mlps_filing_deadline(start, calendar=ctx.calendar), None)
@@ -122,30 +197,44 @@ def certificate_valid_until(
     return valid_until
 
 
-def _apply_filing(status: MlpsStatus, system: System, grading: MlpsGrading, rec: Records, ctx: _Ctx) -> None:
-    policy = ctx.policy
-    status.filing_required = grading.level >= policy.int_value("mlps.filing.min_level")
-    filed = [f for f in rec.filings if f.grading_id == grading.id or f.submitted_on >= grading.graded_on]
-    first = min(filed, key=lambda f: f.submitted_on) if filed else None
-    status.filed_on = first.submitted_on if first else None
-    if not status.filing_required:
-        return
-    start = _filing_start(system, grading.graded_on, ctx)
-    status.filing_deadline = _filing_deadline(start, ctx) if start else None
-    if status.filing_deadline is not None:
-        if status.filed_on is None:
-            status.filing_overdue = ctx.overdue(status.filing_deadline)
-        else:
-            status.filed_late = status.filed_on > status.filing_deadline
+class Filing(NamedTuple):
+    required: bool
+    deadline: dt.date | None
+    overdue: bool
+    late: bool
 
 
-def _apply_certificate(status: MlpsStatus, rec: Records, ctx: _Ctx) -> None:
-    filing = _latest(rec.filings, "issued_on")
-    if filing is None:
+def filing(facts: Facts, ctx: DateContext) -> Filing:
+    """Whether the latest final grading must be filed, by when, and whether that was missed."""
+    if facts.grading_level is None or facts.graded_on is None:
+        return Filing(False, None, False, False)
+    if facts.grading_level < ctx.policy.int_value("mlps.filing.min_level"):
+        return Filing(False, None, False, False)
+    start = _filing_start(facts, facts.graded_on, ctx)
+    deadline = _filing_deadline(start, ctx) if start else None
+    if deadline is None:
+        return Filing(True, None, False, False)
+    if facts.filed_on is None:
+        return Filing(True, deadline, ctx.overdue(deadline), False)
+    return Filing(True, deadline, False, facts.filed_on > deadline)
+
+
+def _apply_filing(status: MlpsStatus, facts: Facts, ctx: DateContext) -> None:
+    status.filed_on = facts.filed_on
+    status.filing_required, status.filing_deadline, status.filing_overdue, status.filed_late = filing(
+        facts, ctx
+    )
+
+
+def _apply_certificate(status: MlpsStatus, rec: Records, ctx: DateContext) -> None:
+    certificate = _latest(rec.filings, "issued_on")
+    if certificate is None:
         return
-    status.certificate_number = filing.certificate_number
-    status.certificate_issued_on = filing.issued_on
-    until = certificate_valid_until(filing.issued_on, (a.assessed_on for a in rec.assessments), ctx.policy)
+    status.certificate_number = certificate.certificate_number
+    status.certificate_issued_on = certificate.issued_on
+    until = certificate_valid_until(
+        certificate.issued_on, (a.assessed_on for a in rec.assessments), ctx.policy
+    )
     status.certificate_valid_until = until
     status.certificate_days_left = ctx.days_to(until)
     status.certificate_expired = ctx.overdue(until)
@@ -156,8 +245,34 @@ def _apply_certificate(status: MlpsStatus, rec: Records, ctx: _Ctx) -> None:
     status.renewal_window_opens = add_months(until, -window)
 
 
+class AssessmentDue(NamedTuple):
+    interval_months: int | None
+    prelaunch: bool  # the first assessment is due when the system goes live
+    due: dt.date | None
+
+
+def assessment_due(facts: Facts, policy: Policy) -> AssessmentDue:
+    """When the next 等级测评 of a graded system is due (level 1: never)."""
+    if facts.grading_level is None or facts.graded_on is None:
+        return AssessmentDue(None, False, None)
+    interval = policy.assessment_interval_months(facts.grading_level)
+    if interval is None:
+        return AssessmentDue(None, False, None)
+    live = facts.go_live_date
+    prelaunch = (
+        facts.grading_level >= policy.int_value("mlps.assessment.prelaunch_min_level")
+        and live is not None
+        and live >= facts.graded_on
+    )
+    if facts.last_assessed_on is not None:
+        return AssessmentDue(interval, prelaunch, add_months(facts.last_assessed_on, interval))
+    if prelaunch:
+        return AssessmentDue(interval, prelaunch, live)
+    return AssessmentDue(interval, prelaunch, add_months(facts.graded_on, interval))
+
+
 def _apply_assessment(
-    status: MlpsStatus, system: System, grading: MlpsGrading, rec: Records, ctx: _Ctx
+    status: MlpsStatus, facts: Facts, grading: MlpsGrading, rec: Records, ctx: DateContext
 ) -> None:
     policy = ctx.policy
     last = _latest(rec.assessments, "assessed_on")
@@ -169,24 +284,13 @@ def _apply_assessment(
         status.last_score = last.score
         status.last_conformity_rate = last.conformity_rate
         status.last_high_risk_count = last.high_risk_count
-    interval = policy.assessment_interval_months(grading.level)
+    interval, prelaunch, status.next_assessment_due = assessment_due(facts, policy)
     status.assessment_interval_months = interval
     if interval is None:
         return
-    live = system.go_live_date
-    prelaunch = (
-        grading.level >= policy.int_value("mlps.assessment.prelaunch_min_level")
-        and live is not None
-        and live >= grading.graded_on
-    )
+    live = facts.go_live_date
     if prelaunch and live is not None:
         status.prelaunch_assessment_missing = not any(a.assessed_on <= live for a in rec.assessments)
-    if last is not None:
-        status.next_assessment_due = add_months(last.assessed_on, interval)
-    elif prelaunch:
-        status.next_assessment_due = live
-    else:
-        status.next_assessment_due = add_months(grading.graded_on, interval)
     status.days_until_assessment = ctx.days_to(status.next_assessment_due)
     status.assessment_overdue = ctx.overdue(status.next_assessment_due)
     finals = sorted(
@@ -199,7 +303,7 @@ def _apply_assessment(
     )
 
 
-def _apply_self_check(status: MlpsStatus, grading: MlpsGrading, rec: Records, ctx: _Ctx) -> None:
+def _apply_self_check(status: MlpsStatus, grading: MlpsGrading, rec: Records, ctx: DateContext) -> None:
     last = _latest(rec.self_checks, "checked_on")
     status.last_self_check_on = last.checked_on if last else None
     base = last.checked_on if last else grading.graded_on
@@ -207,7 +311,7 @@ def _apply_self_check(status: MlpsStatus, grading: MlpsGrading, rec: Records, ct
     status.self_check_overdue = ctx.overdue(status.next_self_check_due)
 
 
-def _apply_rectifications(status: MlpsStatus, rec: Records, ctx: _Ctx) -> None:
+def _apply_rectifications(status: MlpsStatus, rec: Records, ctx: DateContext) -> None:
     open_items = [r for r in rec.rectifications if r.status is RectificationStatus.OPEN]
     overdue = sorted(r.id for r in open_items if ctx.overdue(r.due_on))
     status.open_rectifications = len(open_items)
@@ -218,16 +322,16 @@ def _apply_rectifications(status: MlpsStatus, rec: Records, ctx: _Ctx) -> None:
 def compute_mlps_status(
     system: System, records: Records, *, today: dt.date, policy: Policy, calendar: WorkdayCalendar
 ) -> MlpsStatus:
-    ctx = _Ctx(policy, calendar, today)
+    ctx = DateContext(policy, calendar, today)
     status = MlpsStatus(system_id=system.id, level=system.mlps_level, policy_version=policy.version)
     _apply_rectifications(status, records, ctx)
-    finals = [g for g in records.gradings if g.status is GradingStatus.FINAL]
-    grading = _latest(finals, "graded_on")
+    facts = facts_of(system, records)
+    grading = latest_final_grading(records.gradings)
     if grading is not None:
         status.grading_id = grading.id
         status.graded_on = grading.graded_on
-        _apply_filing(status, system, grading, records, ctx)
-        _apply_assessment(status, system, grading, records, ctx)
+        _apply_filing(status, facts, ctx)
+        _apply_assessment(status, facts, grading, records, ctx)
         _apply_self_check(status, grading, records, ctx)
     elif system.mlps_level is not None:
         ctx.notes.append("系统已登记等级但无定级记录：请补录定级与备案信息")
@@ -239,7 +343,7 @@ def compute_mlps_status(
 # --- 密评 ------------------------------------------------------------------------------------
 
 
-def crypto_in_scope(system: System, policy: Policy) -> bool:
+def crypto_in_scope(system: SystemFields, policy: Policy) -> bool:
     """商用密码管理条例 第三十八条: level 3+, critical infrastructure, and government systems."""
     if not system.needs_crypto_assessment:
         return False
@@ -265,7 +369,7 @@ def _apply_crypto_plan(status: CryptoStatus, rec: Records) -> None:
 def compute_crypto_status(
     system: System, records: Records, *, today: dt.date, policy: Policy, calendar: WorkdayCalendar
 ) -> CryptoStatus:
-    ctx = _Ctx(policy, calendar, today)
+    ctx = DateContext(policy, calendar, today)
     status = CryptoStatus(system_id=system.id, level=system.mlps_level, policy_version=policy.version)
     status.in_scope = crypto_in_scope(system, policy)
     _apply_crypto_plan(status, records)
@@ -276,7 +380,7 @@ def compute_crypto_status(
         status.last_score = last.score
         status.last_conclusion = last.conclusion
         status.last_rule_version = last.rule_version
-        status.failing = last.conclusion is CryptoConclusion.NONCONFORM
+        status.failing = crypto_failing(last.conclusion)
         status.result_filed_on = last.filed_on
         plain = policy.deadline("crypto.result_filing.days", last.assessed_on, roll_to_workday=False)
         status.result_filing_deadline = ctx.rolled(
@@ -290,16 +394,84 @@ def compute_crypto_status(
             else:
                 status.result_filed_late = last.filed_on > status.result_filing_deadline
     if status.in_scope:
-        if last is not None:
-            status.next_assessment_due = policy.deadline("crypto.assessment.months", last.assessed_on)
-        elif policy.flag("crypto.assessment.before_go_live") and system.go_live_date is not None:
-            status.next_assessment_due = system.go_live_date
-        elif system.go_live_date is None and str(system.lifecycle) in _NOT_LIVE:
-            ctx.notes.append("系统尚未投入运行：上线前须通过密评")
+        status.next_assessment_due = crypto_assessment_due(facts_of(system, records), ctx)
         status.days_until_assessment = ctx.days_to(status.next_assessment_due)
         status.assessment_overdue = ctx.overdue(status.next_assessment_due)
     status.notes = ctx.notes
     return status
+
+
+def crypto_assessment_due(facts: Facts, ctx: DateContext) -> dt.date | None:
+    """When the next 密评 of a system in scope is due: a cycle after the last, else at go-live."""
+    policy = ctx.policy
+    if facts.crypto_assessed_on is not None:
+        return policy.deadline("crypto.assessment.months", facts.crypto_assessed_on)
+    if policy.flag("crypto.assessment.before_go_live") and facts.go_live_date is not None:
+        return facts.go_live_date
+    if facts.go_live_date is None and facts.lifecycle in _NOT_LIVE:
+        ctx.notes.append("系统尚未投入运行：上线前须通过密评")
+    return None
+
+
+def crypto_failing(conclusion: CryptoConclusion | None) -> bool:
+    return conclusion is CryptoConclusion.NONCONFORM
+
+
+# --- the states counted county-wide ---------------------------------------------------------
+
+
+class MlpsDigest(NamedTuple):
+    """The 等保 fields of ``MlpsStatus`` the gauges count: same names, same values."""
+
+    level: int | None
+    filing_required: bool
+    filed_on: dt.date | None
+    filing_overdue: bool
+    assessment_overdue: bool
+    certificate_valid_until: dt.date | None
+    certificate_days_left: int | None
+
+
+class CryptoDigest(NamedTuple):
+    """The 密评 fields of ``CryptoStatus`` the gauges count: same names, same values."""
+
+    in_scope: bool
+    assessment_overdue: bool
+    failing: bool
+    last_assessment_on: dt.date | None
+
+
+def digest(
+    facts: Facts, assessment_dates: Iterable[dt.date], ctx: DateContext
+) -> tuple[MlpsDigest, CryptoDigest]:
+    """What ``compute_mlps_status`` / ``compute_crypto_status`` say of these fields, from the facts alone.
+
+    ``assessment_dates``: the system's 等级测评 report dates (those after the certificate was issued
+    suffice), which extend the certificate.
+    """
+    policy = ctx.policy
+    filing_required, _, filing_overdue, _ = filing(facts, ctx)
+    issued = facts.certificate_issued_on
+    until = certificate_valid_until(issued, assessment_dates, policy) if issued is not None else None
+    in_scope = crypto_in_scope(facts, policy)
+    crypto_due = crypto_assessment_due(facts, ctx) if in_scope else None
+    return (
+        MlpsDigest(
+            level=facts.mlps_level,
+            filing_required=filing_required,
+            filed_on=facts.filed_on,
+            filing_overdue=filing_overdue,
+            assessment_overdue=ctx.overdue(assessment_due(facts, policy).due),
+            certificate_valid_until=until,
+            certificate_days_left=ctx.days_to(until),
+        ),
+        CryptoDigest(
+            in_scope=in_scope,
+            assessment_overdue=ctx.overdue(crypto_due),
+            failing=crypto_failing(facts.crypto_conclusion),
+            last_assessment_on=facts.crypto_assessed_on,
+        ),
+    )
 
 
 # --- 风险评估 --------------------------------------------------------------------------------
@@ -308,7 +480,7 @@ def compute_crypto_status(
 def compute_risk_status(
     system: System, records: Records, *, today: dt.date, policy: Policy, calendar: WorkdayCalendar
 ) -> RiskStatus:
-    ctx = _Ctx(policy, calendar, today)
+    ctx = DateContext(policy, calendar, today)
     status = RiskStatus(system_id=system.id, policy_version=policy.version)
     last = _latest(records.risk_assessments, "assessed_on")
     if last is None:

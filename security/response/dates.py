@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import asdict, dataclass
-from typing import Any
+from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import inspect as sa_inspect
@@ -161,8 +161,40 @@ def summary_report_due(ended: dt.datetime, policy: Policy, calendar: WorkdayCale
         return Due(end, provisional=True)
 
 
+class IncidentFacts(NamedTuple):
+    """What an incident's deadlines depend on."""
+
+    id: int | None
+    grade: IncidentGrade
+    critical_infrastructure: bool  # the operator, or an affected system, is critical infrastructure
+    detected_at: dt.datetime
+    handling_ended_at: dt.datetime | None
+    reported_at: dt.datetime | None
+    summary_reported_at: dt.datetime | None
+
+
 def incident_deadlines(
     incident: Incident,
+    policy: Policy,
+    *,
+    now: dt.datetime | None = None,
+    calendar: WorkdayCalendar | None = None,
+) -> IncidentDeadlines:
+    """The deadlines of an incident object (its systems count when loaded): see ``deadlines_of``."""
+    facts = IncidentFacts(
+        incident.id,
+        incident.grade,
+        involves_critical_infrastructure(incident),
+        incident.detected_at,
+        incident.handling_ended_at,
+        incident.reported_at,
+        incident.summary_reported_at,
+    )
+    return deadlines_of(facts, policy, now=now, calendar=calendar)
+
+
+def deadlines_of(
+    incident: IncidentFacts,
     policy: Policy,
     *,
     now: dt.datetime | None = None,
@@ -178,7 +210,7 @@ def incident_deadlines(
     from taizhang.workdays import get_calendar
 
     current = local_now(now)
-    kind = "critical_infrastructure" if involves_critical_infrastructure(incident) else "county_unit"
+    kind = "critical_infrastructure" if incident.critical_infrastructure else "county_unit"
     if not must_report(incident.grade, policy):
         citation = policy.entry("incident.report.min_grade").citation
         none = DeadlineState.NOT_REQUIRED

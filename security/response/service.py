@@ -10,7 +10,7 @@ from collections import defaultdict
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import case, exists, func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from inventory.choices import SystemLifecycle
@@ -18,13 +18,15 @@ from inventory.models import System
 from security.response.dates import (
     Due,
     IncidentDeadlines,
+    IncidentFacts,
+    deadlines_of,
     incident_deadlines,
     local_today,
     next_drill_due,
     plan_review_due,
 )
 from security.response.entities import drill_actions_in_scope, incidents_in_scope, plans_in_scope
-from security.response.models import Drill, DrillAction, EmergencyPlan, Incident
+from security.response.models import Drill, DrillAction, EmergencyPlan, Incident, incident_systems
 from taizhang.auth.principal import ALL, Scope
 from taizhang.policy import Policy, get_policy
 from taizhang.workdays import WorkdayCalendar, get_calendar
@@ -190,8 +192,52 @@ def system_statuses(
     today, policy, _ = _context(today, policy, calendar)
     min_level = policy.int_value("emergency.plan_review.min_level")
     return [
-        _system_status(sid, unit, level, by_system.get(sid) or by_unit.get(unit, []), min_level)
+        _system_status(sid, unit, level, _covering(by_system.get(sid), by_unit.get(unit, [])), min_level)
         for sid, unit, level in systems
+    ]
+
+
+def _covering(own: list[PlanSchedule] | None, unit_plans: list[PlanSchedule]) -> list[PlanSchedule]:
+    """The plans that cover a system: its own, else its unit's."""
+    return own or unit_plans
+
+
+def running_system_counts(
+    session: Session,
+    *,
+    today: dt.date | None = None,
+    policy: Policy | None = None,
+    calendar: WorkdayCalendar | None = None,
+) -> list[tuple[SystemStatus, int]]:
+    """What ``system_statuses`` says of every running system, as (status, number of systems).
+
+    The systems without a plan of their own are covered by their unit's plans alike: they are
+    counted by unit and level in the database and get one status per group (``system_id`` 0). The
+    systems with plans of their own (no more than there are plans) come one by one. Three queries.
+    """
+    today, policy, calendar = _context(today, policy, calendar)
+    schedules = plan_schedules(session, today=today, policy=policy, calendar=calendar)
+    by_system: dict[int, list[PlanSchedule]] = defaultdict(list)
+    by_unit: dict[int, list[PlanSchedule]] = defaultdict(list)
+    for schedule in schedules:
+        if schedule.system_id is not None:
+            by_system[schedule.system_id].append(schedule)
+        else:
+            by_unit[schedule.unit_id].append(schedule)
+    own = case((exists().where(EmergencyPlan.system_id == System.id), System.id)).label("own")
+    keys = (System.owner_unit_id, System.mlps_level, own)
+    rows = session.execute(
+        select(*keys, func.count()).where(System.lifecycle == SystemLifecycle.RUNNING).group_by(*keys)
+    )
+    min_level = policy.int_value("emergency.plan_review.min_level")
+    return [
+        (
+            _system_status(
+                sid or 0, unit, level, _covering(by_system.get(sid or 0), by_unit.get(unit, [])), min_level
+            ),
+            count,
+        )
+        for unit, level, sid, count in rows
     ]
 
 
@@ -273,3 +319,45 @@ def incident_deadline_list(
         if deadlines.flagged or not only_flagged:
             out.append((incident, deadlines))
     return out
+
+
+def incident_deadline_rows(
+    session: Session,
+    *,
+    now: dt.datetime | None = None,
+    policy: Policy | None = None,
+    calendar: WorkdayCalendar | None = None,
+) -> list[tuple[int, IncidentDeadlines]]:
+    """(unit, deadlines) of every incident, as ``incident_deadline_list`` computes them: one query.
+
+    Whether an affected system is critical infrastructure is asked of the database, not of loaded
+    system objects.
+    """
+    critical_system = exists().where(
+        incident_systems.c.incident_id == Incident.id,
+        incident_systems.c.system_id == System.id,
+        System.critical_infrastructure.is_(True),
+    )
+    stmt = select(
+        Incident.unit_id,
+        Incident.id,
+        Incident.grade,
+        or_(Incident.critical_infrastructure.is_(True), critical_system),
+        Incident.detected_at,
+        Incident.handling_ended_at,
+        Incident.reported_at,
+        Incident.summary_reported_at,
+    )
+    policy = policy or get_policy()
+    return [
+        (
+            unit_id,
+            deadlines_of(
+                IncidentFacts(iid, grade, bool(critical), detected, ended, reported, summarised),
+                policy,
+                now=now,
+                calendar=calendar,
+            ),
+        )
+        for unit_id, iid, grade, critical, detected, ended, reported, summarised in session.execute(stmt)
+    ]

@@ -144,6 +144,18 @@ def test_unknown_year_is_refused_not_guessed() -> None:
     assert CAL.is_known_year(2026)
 
 
+def test_answers_asked_again_are_the_same() -> None:
+    """The calendar keeps chinesecalendar's answers and unknown years: asking again changes nothing."""
+    cal = WorkdayCalendar()
+    days = [date(2026, 9, 26) + timedelta(days=i) for i in range(20)]  # National Day and make-up days
+    first = [cal.is_workday(d) for d in days]
+    assert [cal.is_workday(d) for d in days] == first == [WorkdayCalendar().is_workday(d) for d in days]
+    assert first.count(False) > 6
+    for _ in range(2):
+        with pytest.raises(UnknownYearError):
+            cal.is_workday(date(2027, 1, 4))
+
+
 def test_override_table_makes_2027_known(tmp_path: Path) -> None:
     cal = load_overrides(write(tmp_path, TABLE_2027))
     assert cal.is_known_year(2027)

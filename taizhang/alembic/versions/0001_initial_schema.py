@@ -253,6 +253,7 @@ def upgrade() -> None:
         batch_op.create_index('ix_hosts_lifecycle_order', ['lifecycle', 'hostname'], unique=False)
         batch_op.create_index('ix_hosts_os_name_order', ['os_name', 'hostname'], unique=False)
         batch_op.create_index('ix_hosts_unit_order', ['unit_id', 'hostname'], unique=False)
+        batch_op.create_index('ix_hosts_unit_state', ['unit_id', 'kind', 'lifecycle', 'os_name', 'os_version', 'replacement_plan'], unique=False)
 
     op.create_table('incidents',
     sa.Column('title', sa.String(length=200), nullable=False),
@@ -385,7 +386,7 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('check_result_history', schema=None) as batch_op:
         batch_op.create_index('ix_check_result_history_host_check_time', ['host_id', 'check_id', 'checked_at'], unique=False)
-        batch_op.create_index(batch_op.f('ix_check_result_history_outcome'), ['outcome'], unique=False)
+        batch_op.create_index('ix_check_result_history_outcome', ['outcome'], unique=False)
 
     op.create_table('check_results',
     sa.Column('host_id', sa.Integer(), nullable=False),
@@ -402,7 +403,7 @@ def upgrade() -> None:
     sa.UniqueConstraint('host_id', 'check_id', name='uq_check_results_host_check')
     )
     with op.batch_alter_table('check_results', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_check_results_outcome'), ['outcome'], unique=False)
+        batch_op.create_index('ix_check_results_outcome', ['outcome', 'check_id', 'host_id'], unique=False)
 
     op.create_table('cloud_subscriptions',
     sa.Column('system_id', sa.Integer(), nullable=False),
@@ -1091,11 +1092,11 @@ def downgrade() -> None:
 
     op.drop_table('cloud_subscriptions')
     with op.batch_alter_table('check_results', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_check_results_outcome'))
+        batch_op.drop_index('ix_check_results_outcome')
 
     op.drop_table('check_results')
     with op.batch_alter_table('check_result_history', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_check_result_history_outcome'))
+        batch_op.drop_index('ix_check_result_history_outcome')
         batch_op.drop_index('ix_check_result_history_host_check_time')
 
     op.drop_table('check_result_history')
@@ -1127,6 +1128,7 @@ def downgrade() -> None:
 
     op.drop_table('incidents')
     with op.batch_alter_table('hosts', schema=None) as batch_op:
+        batch_op.drop_index('ix_hosts_unit_state')
         batch_op.drop_index('ix_hosts_unit_order')
         batch_op.drop_index('ix_hosts_os_name_order')
         batch_op.drop_index('ix_hosts_lifecycle_order')
