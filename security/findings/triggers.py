@@ -26,17 +26,24 @@ from sqlalchemy.orm.base import NO_VALUE
 
 from inventory.models import Host, NetworkAttachment, Product, ProductUsage, Project, Resource, System
 from security.findings.models import FindingEvaluationRequest
+from taizhang.bulk import on_insert
 
 WHOLE = None
 _INFO_KEY = "findings_dirty_systems"
 _NOTIFY_KEY = "findings_requested"
 
 SystemsOf = Callable[[Any], set[int] | None]
+RowSystemsOf = Callable[[dict[str, Any]], set[int] | None]
 WATCHED: dict[type, SystemsOf] = {}
+WATCHED_ROWS: dict[type, RowSystemsOf] = {}
 
 
-def watch(model: type, systems_of: SystemsOf) -> None:
+def watch(model: type, systems_of: SystemsOf, row_systems_of: RowSystemsOf | None = None) -> None:
+    """``systems_of`` reads a flushed object; ``row_systems_of`` a row of a batched insert
+    (``taizhang.bulk``: columns, and many-to-many lists as ids). Without it a batch asks for the
+    whole ledger."""
     WATCHED[model] = systems_of
+    WATCHED_ROWS[model] = row_systems_of or (lambda row: WHOLE)
 
 
 def _column_values(obj: Any, name: str) -> set[int] | None:
@@ -55,12 +62,20 @@ def _linked_systems(obj: Any) -> set[int] | None:
     return ids or WHOLE
 
 
-watch(System, lambda obj: {obj.id})
-watch(Host, _linked_systems)
-watch(Project, _linked_systems)
-watch(NetworkAttachment, lambda obj: _column_values(obj, "system_id"))
-watch(ProductUsage, lambda obj: _column_values(obj, "system_id"))
-watch(Resource, lambda obj: _column_values(obj, "system_id"))
+def _row_column(name: str) -> RowSystemsOf:
+    return lambda row: {row[name]} if row.get(name) is not None else WHOLE
+
+
+def _row_systems(row: dict[str, Any]) -> set[int] | None:
+    return set(row.get("systems") or ()) or WHOLE
+
+
+watch(System, lambda obj: {obj.id}, lambda row: {row["id"]})
+watch(Host, _linked_systems, _row_systems)
+watch(Project, _linked_systems, _row_systems)
+watch(NetworkAttachment, lambda obj: _column_values(obj, "system_id"), _row_column("system_id"))
+watch(ProductUsage, lambda obj: _column_values(obj, "system_id"), _row_column("system_id"))
+watch(Resource, lambda obj: _column_values(obj, "system_id"), _row_column("system_id"))
 watch(Product, lambda obj: WHOLE)  # used by many systems: cheaper to re-run everything once
 
 
@@ -97,7 +112,7 @@ def _watch_domains() -> None:
         RiskAssessment,
     )
     for model in per_system:
-        watch(model, by_system)
+        watch(model, by_system, _row_column("system_id"))
     # a catalogue edition changes what "current" means for every subscription; a unit plan or a
     # drill covers systems through the unit; incidents and results are few: re-run everything
     whole: tuple[type, ...] = (CatalogueVersion, CatalogueItem, EmergencyPlan, Drill, Incident, CheckResult)
@@ -128,6 +143,16 @@ def _collect(session: Session, _ctx: Any) -> None:
         if obj in session.dirty and not session.is_modified(obj, include_collections=True):
             continue
         _note(session, systems_of(obj))
+
+
+@on_insert
+def _collect_batch(session: Session, model: type, rows: list[dict[str, Any]]) -> None:
+    """Rows written by ``taizhang.bulk.insert_rows``, which flush listeners do not see."""
+    systems_of = WATCHED_ROWS.get(model)
+    if systems_of is None:
+        return
+    for row in rows:
+        _note(session, systems_of(row))
 
 
 def request_evaluation(session: Session, system_ids: Iterable[int] | None = None) -> None:
