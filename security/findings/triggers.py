@@ -20,7 +20,7 @@ import datetime as dt
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from sqlalchemy import delete, event, inspect, select
+from sqlalchemy import delete, event, insert, inspect, select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.base import NO_VALUE
 
@@ -168,9 +168,11 @@ def _enqueue(session: Session) -> None:
     if not pending or (not pending["whole"] and not pending["ids"]):
         return
     if pending["whole"]:
-        session.add(FindingEvaluationRequest(system_id=None, reason="whole"))
+        rows = [{"system_id": None, "reason": "whole"}]
     else:
-        session.add_all(FindingEvaluationRequest(system_id=i, reason="write") for i in sorted(pending["ids"]))
+        rows = [{"system_id": i, "reason": "write"} for i in sorted(pending["ids"])]
+    # one executemany: a flush would insert the requests one by one (RETURNING each id)
+    session.execute(insert(FindingEvaluationRequest), rows)
     session.info[_NOTIFY_KEY] = True
 
 
