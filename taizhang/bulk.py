@@ -25,7 +25,7 @@ from sqlalchemy import Table, func, inspect, select, text
 from sqlalchemy.orm import Session
 
 from taizhang.changelog import ChangeAction, append_rows, entry, repr_of, snapshot_of, to_jsonable
-from taizhang.db import Tracked, insert_many, utcnow
+from taizhang.db import Tracked, insert_columns, insert_many, utcnow
 
 if TYPE_CHECKING:
     from taizhang.crud import Entity
@@ -216,15 +216,14 @@ def insert_rows(session: Session, entity: Entity, datas: Sequence[dict[str, Any]
     # A plain executemany: RETURNING makes PostgreSQL batches several times slower.
     insert_many(conn, plan.table, rows)
     for link in plan.associations:
-        local, remote = link.local, link.remote
-        pairs = []
+        owners: list[int] = []
+        targets: list[int] = []
         for row, data in zip(rows, datas, strict=True):
-            targets = sorted(set(data.get(link.field) or ()))
-            row[link.attribute] = targets
-            object_id = row["id"]
-            pairs += [{local: object_id, remote: target} for target in targets]
-        if pairs:
-            insert_many(conn, link.table, pairs)
+            linked = sorted(set(data.get(link.field) or ()))
+            row[link.attribute] = linked
+            owners += [row["id"]] * len(linked)
+            targets += linked
+        insert_columns(conn, link.table, {link.local: owners, link.remote: targets})
     if plan.tracked:
         _log(session, entity.model, rows)
     for listener in _LISTENERS:
@@ -234,6 +233,7 @@ def insert_rows(session: Session, entity: Entity, datas: Sequence[dict[str, Any]
 
 def _log(session: Session, model: type, rows: list[dict[str, Any]]) -> None:
     now = utcnow()
+    memo: dict[Any, Any] = {}
     entries = [
         entry(
             session,
@@ -242,7 +242,7 @@ def _log(session: Session, model: type, rows: list[dict[str, Any]]) -> None:
             row["id"],
             object_repr=repr_of(row),
             before=None,
-            after=snapshot_of(model, row, row),
+            after=snapshot_of(model, row, row, memo=memo),
             time=now,
         )
         for row in rows

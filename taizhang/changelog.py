@@ -116,19 +116,34 @@ def logged_columns(cls: type) -> tuple[str, ...]:
 
 
 def snapshot_of(
-    cls: type, values: Mapping[str, Any], collections: Mapping[str, Iterable[int]]
+    cls: type,
+    values: Mapping[str, Any],
+    collections: Mapping[str, Iterable[int]],
+    *,
+    memo: dict[Any, Any] | None = None,
 ) -> dict[str, Any]:
     """A row's state as the change log records it: its columns, and the ids of its logged lists.
 
     ``values`` maps column attributes to values (missing ones are recorded as null), ``collections``
     the names in ``__changelog_collections__`` to the ids of the linked rows. A flush and a batched
     insert (``taizhang.bulk``) both describe a row with this, so the two record the same content.
+    ``memo``: a dict shared by the rows of a batch, which repeat the same enums and timestamps.
     """
     plain, convert = _PLAIN, to_jsonable
     out = {}
     for key in logged_columns(cls):
         value = values.get(key)
-        out[key] = value if type(value) in plain else convert(value)
+        kind = type(value)
+        if kind in plain:
+            out[key] = value
+        elif memo is not None and (kind is dt.datetime or isinstance(value, enum.Enum)):
+            # equal datetimes of different zones print differently: the zone is part of the key
+            token = (value, getattr(value, "tzinfo", None))
+            if token not in memo:
+                memo[token] = convert(value)
+            out[key] = memo[token]
+        else:
+            out[key] = convert(value)
     for key in getattr(cls, "__changelog_collections__", ()):
         out[key] = sorted(collections.get(key) or ())
     return out
@@ -203,9 +218,12 @@ def entry(
     }
 
 
+_CANONICAL = json.JSONEncoder(ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+
+
 def canonical_json(value: Any) -> str:
     """The JSON text the chain hashes: sorted keys, no spaces, characters as they are."""
-    return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    return "null" if value is None else _CANONICAL.encode(value)
 
 
 def entry_hash(prev_hash: str, row: dict[str, Any]) -> str:
@@ -265,7 +283,7 @@ class _Hasher:
                 pieces[1],
                 shown_id,
                 pieces[2],
-                canonical_json(prev),
+                f'"{prev}"',  # a hex digest: nothing to escape
                 pieces[3],
             )
         )

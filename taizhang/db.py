@@ -110,9 +110,17 @@ def insert_many(
     SQL default, as with ``conn.execute(insert(table), rows)``. ``json_text`` names JSON columns
     whose values are already serialised.
     """
-    if not rows:
+    if rows:
+        insert_columns(conn, table, {key: [row[key] for row in rows] for key in rows[0]}, json_text=json_text)
+
+
+def insert_columns(
+    conn: Connection, table: Table, columns: dict[str, list[Any]], *, json_text: Collection[str] = ()
+) -> None:
+    """``insert_many`` for rows given column by column (``{"host_id": [...], "system_id": [...]}``)."""
+    keys = tuple(columns)
+    if not keys or not columns[keys[0]]:
         return
-    keys = tuple(rows[0])
     dialect = conn.dialect
     plan = _INSERTS.get((table, dialect, keys))
     if plan is None:
@@ -128,16 +136,14 @@ def insert_many(
     if not set(fields) <= set(keys):  # a Python-side default to compute: SQLAlchemy's path
         if json_text:
             raise ValueError(f"{table.name}: serialised JSON needs every column of the insert")
+        rows = [dict(zip(keys, values, strict=True)) for values in zip(*columns.values(), strict=True)]
         conn.execute(insert(table), rows)
         return
-    columns = []
+    ordered = []
     for name, processor in zip(fields, processors, strict=True):
-        values = [row[name] for row in rows]
-        if processor is None or name in json_text:
-            columns.append(values)
-        else:
-            columns.append(_processed(processor, values))
-    params: list[Any] = list(zip(*columns, strict=True))
+        values = columns[name]
+        ordered.append(values if processor is None or name in json_text else _processed(processor, values))
+    params: list[Any] = list(zip(*ordered, strict=True))
     if not positional:
         params = [dict(zip(names, values, strict=True)) for values in params]
     conn.exec_driver_sql(sql, params)
