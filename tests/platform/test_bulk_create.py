@@ -298,3 +298,10 @@ def test_entities_with_their_own_create_code_stay_on_the_orm(engine: object) -> 
     with db.session_scope(write=False) as session:
         assert session.execute(select(func.count()).select_from(System)).scalar_one() == 1
         assert verify_chain(session).ok
+
+
+def test_start_up_objects_are_left_out_of_garbage_collection(client: TestClient) -> None:
+    """A full collection would walk every module, schema and route at each large request."""
+    import gc
+
+    assert gc.get_freeze_count() > 10_000
