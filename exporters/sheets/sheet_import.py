@@ -8,9 +8,12 @@ changed rows are then written in bulk per chunk.
 
 from __future__ import annotations
 
+import datetime as dt
+import enum
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 
 from pydantic import ValidationError
@@ -36,6 +39,38 @@ def is_note_row(values: tuple[Any, ...]) -> bool:
     """A signature or note line under the table (填表人：… 审核人：…), not a record."""
     filled = [v for v in values if not is_blank(v)]
     return 0 < len(filled) <= 3 and all(isinstance(v, str) and _NOTE.match(v) for v in filled)
+
+
+_IMMUTABLE = (str, int, float, bool, dt.date, dt.time, Decimal, enum.Enum)
+_REMEMBERED = 4096
+
+
+def _remembering(parse: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    """``parse`` remembering what it made of the first few thousand distinct cells.
+
+    Sheets repeat the same labels, codes and names row after row (a unit, an operating system, a
+    host type). Only values that cannot be changed afterwards are remembered; a cell that does
+    not parse raises every time.
+    """
+    seen: dict[tuple[type, Any], Any] = {}
+
+    def remembered(raw: Any) -> Any:
+        try:
+            token = (type(raw), raw)
+            value = seen[token]
+        except KeyError:
+            value = parse(raw)
+            if len(seen) < _REMEMBERED:
+                if isinstance(value, _IMMUTABLE):
+                    seen[token] = value
+                elif type(value) is list and all(isinstance(v, _IMMUTABLE) for v in value):
+                    seen[token] = tuple(value)  # handed out as a new list each time
+            return value
+        except TypeError:  # an unhashable cell
+            return parse(raw)
+        return list(value) if type(value) is tuple else value
+
+    return remembered
 
 
 @dataclass
@@ -74,7 +109,9 @@ class SheetImport:
         self.spec: SheetSpec = layout.spec
         self.entity = self.spec.entity
         self.create_fields = self.entity.create.model_fields
-        self.parsers = {key: self.spec.column(key).parser() for key in layout.positions}
+        self.required = {name: info.is_required() for name, info in self.create_fields.items()}
+        self.ref_columns = {k for ref in self.spec.refs for k in ref.columns}
+        self.parsers = {key: _remembering(self.spec.column(key).parser()) for key in layout.positions}
         self.own = KeyIndex(self.session, self.entity.model, self.spec.key)
         self.uniques = [
             KeyIndex(self.session, self.entity.model, cols)
@@ -202,7 +239,7 @@ class SheetImport:
             except CellError as exc:
                 self.row_problem(row, key, str(exc))
         row.data = self._fields(row, values)
-        row.key = tuple(row.data.get(k, self._default(k)) for k in self.spec.key)
+        row.key = tuple(row.data[k] if k in row.data else self._default(k) for k in self.spec.key)
         if None not in row.key and row.key in self.seen:
             columns = [k for f in self.spec.key for k in self.spec.columns_of_field(f)]
             text = self._key_text(row, columns)
@@ -218,16 +255,16 @@ class SheetImport:
 
     def _default(self, name: str) -> Any:
         info = self.create_fields.get(name)
-        return None if info is None or info.is_required() else info.get_default(call_default_factory=True)
+        return None if info is None or self.required[name] else info.get_default(call_default_factory=True)
 
     def _fields(self, row: _Row, values: dict[str, Any]) -> dict[str, Any]:
         data: dict[str, Any] = {}
-        ref_columns = {k for ref in self.spec.refs for k in ref.columns}
+        ref_columns, required = self.ref_columns, self.required
         for key, value in values.items():
-            if key in ref_columns or key not in self.create_fields:
+            if key in ref_columns or key not in required:
                 continue
             if value is _BLANK:
-                if self.create_fields[key].is_required():
+                if required[key]:
                     self.row_problem(row, key, "必填，不能为空")
                     continue
                 value = self._default(key)
@@ -242,7 +279,7 @@ class SheetImport:
     def _resolve(self, row: _Row, ref: Ref, values: dict[str, Any]) -> Any:
         parts = [values.get(k, _BLANK) for k in ref.columns]
         if all(p is _BLANK for p in parts):
-            if self.create_fields[ref.field].is_required():
+            if self.required[ref.field]:
                 self.row_problem(row, ref.columns[0], "必填，不能为空")
                 return _BLANK
             return self._default(ref.field)
@@ -273,7 +310,7 @@ class SheetImport:
     def _find(self, index: RefIndex, key: tuple[Any, ...]) -> int | None:
         if index.is_pending(key):
             self._flush()
-        return index.find(key)
+        return index.resolve(key)
 
     def _mark_failed(self, row: _Row, values: dict[str, Any]) -> None:
         if self.referenced:
