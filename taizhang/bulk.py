@@ -232,19 +232,15 @@ def insert_rows(session: Session, entity: Entity, datas: Sequence[dict[str, Any]
 
 
 def _log(session: Session, model: type, rows: list[dict[str, Any]]) -> None:
-    now = utcnow()
+    shared = entry(
+        session, model, ChangeAction.CREATE, None, object_repr="", before=None, after=None, time=utcnow()
+    )
     memo: dict[Any, Any] = {}
-    entries = [
-        entry(
-            session,
-            model,
-            ChangeAction.CREATE,
-            row["id"],
-            object_repr=repr_of(row),
-            before=None,
-            after=snapshot_of(model, row, row, memo=memo),
-            time=now,
-        )
-        for row in rows
-    ]
+    entries = []
+    for row in rows:
+        logged = dict(shared)
+        logged["object_id"] = row["id"]
+        logged["object_repr"] = repr_of(row)
+        logged["after"] = snapshot_of(model, row, row, memo=memo)
+        entries.append(logged)
     append_rows(session, entries, jsonable=True)

@@ -312,8 +312,9 @@ def _lock_head(session: Session) -> tuple[int | None, str]:
 def append_rows(session: Session, rows: list[dict[str, Any]], *, jsonable: bool = False) -> None:
     """Append rows to the chain inside the session's transaction (also used by bulk writers).
 
-    ``jsonable``: the rows' ``before`` and ``after`` already hold only JSON values (``snapshot_of``).
-    Both are stored as the canonical text the hash covers, serialised once.
+    ``jsonable``: the rows' ``before`` and ``after`` already hold only JSON values (``snapshot_of``);
+    such rows are completed in place. Both are stored as the canonical text the hash covers,
+    serialised once.
     """
     if not rows:
         return
@@ -325,16 +326,13 @@ def append_rows(session: Session, rows: list[dict[str, Any]], *, jsonable: bool 
         before, after = row.get("before"), row.get("after")
         if not jsonable:
             before, after = to_jsonable(before), to_jsonable(after)
-        before_text, after_text = canonical_json(before), canonical_json(after)
-        row = {
-            **row,
-            "before": before_text,
-            "after": after_text,
-            "message": row.get("message"),
-            "request_id": row.get("request_id"),
-            "object_repr": row.get("object_repr", ""),
-            "prev_hash": prev,
-        }
+            row = dict(row)
+        row.setdefault("message", None)
+        row.setdefault("request_id", None)
+        row.setdefault("object_repr", "")
+        row["before"] = before_text = canonical_json(before)
+        row["after"] = after_text = canonical_json(after)
+        row["prev_hash"] = prev
         row["hash"] = prev = digest(prev, row, before_text, after_text)
         prepared.append(row)
     # one executemany, in chain order
