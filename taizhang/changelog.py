@@ -82,8 +82,12 @@ _PLAIN = frozenset({str, int, float, bool, type(None)})
 
 
 def to_jsonable(value: Any) -> Any:
-    if type(value) in _PLAIN:
+    kind = type(value)
+    if kind in _PLAIN:
         return value
+    if kind is list:
+        plain = _PLAIN
+        return [v if type(v) in plain else to_jsonable(v) for v in value]
     if isinstance(value, enum.Enum):
         return value.value
     if isinstance(value, dt.datetime):
@@ -92,10 +96,11 @@ def to_jsonable(value: Any) -> Any:
         return value.isoformat()
     if isinstance(value, decimal.Decimal):
         return str(value)
+    plain = _PLAIN
     if isinstance(value, dict):
-        return {str(k): to_jsonable(v) for k, v in value.items()}
+        return {str(k): v if type(v) in plain else to_jsonable(v) for k, v in value.items()}
     if isinstance(value, list | tuple | set | frozenset):
-        items = [to_jsonable(v) for v in value]
+        items = [v if type(v) in plain else to_jsonable(v) for v in value]
         return sorted(items, key=repr) if isinstance(value, set | frozenset) else items
     return value
 

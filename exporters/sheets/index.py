@@ -33,8 +33,8 @@ class KeyIndex:
         self.ids[key] = object_id
 
     def key_of(self, data: dict[str, Any]) -> Key | None:
-        key = tuple(data.get(c) for c in self.columns)
-        return None if any(v is None for v in key) else key
+        key = tuple([data.get(c) for c in self.columns])
+        return None if None in key else key
 
 
 class RefIndex:

@@ -156,7 +156,8 @@ def _csv_rows(open_binary: Callable[[], IO[bytes]], name: str) -> Iterator[Row]:
         reader = csv.reader(io.TextIOWrapper(raw, encoding=encoding, newline=""), delimiter=delimiter)
         try:
             for number, values in enumerate(reader, start=1):
-                yield number, tuple(map(unguard, values))
+                # only a cell starting with ' can be a guarded formula
+                yield number, tuple(map(unguard, values)) if "'" in "".join(values) else tuple(values)
         except (csv.Error, UnicodeDecodeError) as exc:
             raise Invalid(f"CSV 文件“{name}”无法读取：{exc}", field="file") from None
 

@@ -37,8 +37,14 @@ _NOTE = re.compile(r"^\s*(填表人|填报人|制表人|审核人|负责人|联�
 
 def is_note_row(values: tuple[Any, ...]) -> bool:
     """A signature or note line under the table (填表人：… 审核人：…), not a record."""
-    filled = [v for v in values if not is_blank(v)]
-    return 0 < len(filled) <= 3 and all(isinstance(v, str) and _NOTE.match(v) for v in filled)
+    filled = 0
+    for value in values:
+        if is_blank(value):
+            continue
+        filled += 1
+        if filled > 3 or not (isinstance(value, str) and _NOTE.match(value)):
+            return False  # most rows: their first cell already says so
+    return filled > 0
 
 
 _IMMUTABLE = (str, int, float, bool, dt.date, dt.time, Decimal, enum.Enum)
@@ -177,11 +183,14 @@ class SheetImport:
 
     def _chunks(self) -> Iterator[list[_Row]]:
         chunk: list[_Row] = []
+        positions = self.layout.positions.items()
         for number, values in self.layout.sheet.rows():
-            if number <= self.layout.header_row or all(is_blank(v) for v in values) or is_note_row(values):
+            if number <= self.layout.header_row:
                 continue
-            cells = {k: (values[p] if p < len(values) else None) for k, p in self.layout.positions.items()}
-            if all(is_blank(v) for v in cells.values()):
+            width = len(values)
+            cells = {k: (values[p] if p < width else None) for k, p in positions}
+            # a row blank in every column read is skipped, and so is one blank everywhere
+            if all(is_blank(v) for v in cells.values()) or is_note_row(values):
                 continue
             chunk.append(_Row(number, cells, {}, ()))
             if len(chunk) >= CHUNK:
