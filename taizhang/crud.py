@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 from pydantic import BaseModel
@@ -71,6 +72,23 @@ class Entity:
     bulk_insert: bool = True
     """Bulk creates of entities without a ``validate`` hook are written in batches (``taizhang.bulk``);
     False keeps them on the ORM, for a model whose flush listeners must see each new object."""
+
+    @cached_property
+    def json_columns(self) -> frozenset[str]:
+        """Create fields stored in JSON columns."""
+        table = self.model.__table__
+        return frozenset(
+            name
+            for name in self.create.model_fields
+            if name in table.c and table.c[name].type.__class__.__name__ == "JSON"
+        )
+
+    @cached_property
+    def required_values(self) -> frozenset[str]:
+        """Create fields that may not be null."""
+        return frozenset(
+            n for n, info in self.create.model_fields.items() if not _allows_none(info.annotation)
+        )
 
     def label_of(self, name: str) -> str:
         info = self.create.model_fields.get(name)
@@ -205,11 +223,9 @@ class Lookups:
 
 
 def _check_nulls(entity: Entity, data: dict[str, Any], prefix: str) -> None:
+    required = entity.required_values
     for name, value in data.items():
-        if value is not None:
-            continue
-        info = entity.create.model_fields.get(name)
-        if info is not None and not _allows_none(info.annotation):
+        if value is None and name in required:
             raise Invalid(f"{entity.label_of(name)}不能为空", field=f"{prefix}{name}")
 
 
@@ -260,10 +276,9 @@ def _prepare_json_columns(entity: Entity, data: dict[str, Any]) -> dict[str, Any
     from taizhang.changelog import to_jsonable
 
     out = dict(data)
-    for name, value in data.items():
-        column = entity.model.__table__.c.get(name)
-        if column is not None and column.type.__class__.__name__ == "JSON" and value is not None:
-            out[name] = to_jsonable(value)
+    for name in entity.json_columns.intersection(data):
+        if data[name] is not None:
+            out[name] = to_jsonable(data[name])
     return out
 
 
