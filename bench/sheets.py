@@ -75,9 +75,9 @@ def write_file(folder: Path, count: int, fmt: str) -> Path:
 
 
 def prepare_database(url: str) -> None:
-    from exporters.sheets.bulk import insert_rows
     from inventory.entities import SYSTEMS as SYSTEM_ENTITY
     from inventory.entities import UNITS
+    from taizhang.bulk import insert_rows
     from taizhang.db import make_engine, session_scope, set_engine
     from taizhang.schema import upgrade
 
@@ -85,9 +85,10 @@ def prepare_database(url: str) -> None:
     upgrade(engine)
     set_engine(engine)
     with session_scope(actor="bench") as session:
-        (unit_id,) = insert_rows(
+        (unit,) = insert_rows(
             session, UNITS, [{"code": "DSJ", "name": "县大数据中心", "kind": "county_department"}]
         )
+        unit_id = unit["id"]
         systems = [
             {
                 "catalogue_number": f"BENCH-{i:03d}",

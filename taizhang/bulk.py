@@ -21,25 +21,35 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Table, func, inspect, select, text
+from sqlalchemy import Table, bindparam, delete, func, inspect, select, text, update
 from sqlalchemy.orm import Session
 
-from taizhang.changelog import ChangeAction, append_rows, entry, repr_of, snapshot_of, to_jsonable
+from taizhang.changelog import (
+    ChangeAction,
+    append_rows,
+    entry,
+    repr_of,
+    same_content,
+    snapshot_of,
+    to_jsonable,
+)
 from taizhang.db import Tracked, insert_columns, insert_many, utcnow
 
 if TYPE_CHECKING:
     from taizhang.crud import Entity
 
-InsertListener = Callable[[Session, type, list[dict[str, Any]]], None]
-"""Called with the session, the model and the rows of each batch (see ``insert_rows``)."""
+WriteListener = Callable[[Session, type, list[dict[str, Any]], list[dict[str, Any]] | None], None]
+"""Called with the session, the model, the rows of a batch as written and, for updates, the same
+rows as they were before (``None`` for inserts). A row holds its columns and each many-to-many
+relationship as ids (``systems``)."""
 
-_LISTENERS: list[InsertListener] = []
-_MAPPER_EVENTS = ("before_insert", "after_insert")
+_LISTENERS: list[WriteListener] = []
+_MAPPER_EVENTS = ("before_insert", "after_insert", "before_update", "after_update")
 _INSTANCE_EVENTS = ("init", "init_failure")
 
 
-def on_insert(listener: InsertListener) -> InsertListener:
-    """Register ``listener`` for every batch ``insert_rows`` writes (usable as a decorator)."""
+def on_write(listener: WriteListener) -> WriteListener:
+    """Register ``listener`` for every batch ``insert_rows`` and ``update_rows`` write (a decorator)."""
     if listener not in _LISTENERS:
         _LISTENERS.append(listener)
     return listener
@@ -62,6 +72,7 @@ class _Plan:
     columns: frozenset[str]
     json_columns: tuple[str, ...]
     defaults: tuple[tuple[str, Any, bool], ...]
+    onupdates: tuple[tuple[str, Any, bool], ...]
     associations: tuple[Association, ...]
     tracked: bool
 
@@ -102,21 +113,24 @@ def _make_plan(entity: Entity) -> _Plan | None:
     fields = set(entity.create.model_fields) - {"version"}
     if not fields <= names | set(entity.relations):
         return None  # a Create field the model takes some other way (a property, a relationship)
-    defaults = []
+    defaults: list[tuple[str, Any, bool]] = []
+    onupdates: list[tuple[str, Any, bool]] = []
     for column in table.c:
         if column.primary_key:
             continue
         if column.server_default is not None and column.default is None:
             return None  # a flush would fetch the value; a batch cannot know it
-        default = column.default
-        if default is None:
-            continue
-        if default.is_scalar:
-            defaults.append((column.name, default.arg, False))
-        elif default.is_callable:
-            defaults.append((column.name, default.arg, True))
-        else:
-            return None  # a SQL expression default
+        if column.server_onupdate is not None:
+            return None
+        for default, into in ((column.default, defaults), (column.onupdate, onupdates)):
+            if default is None:
+                continue
+            if default.is_scalar:
+                into.append((column.name, default.arg, False))
+            elif default.is_callable:
+                into.append((column.name, default.arg, True))
+            else:
+                return None  # a SQL expression default
     associations = []
     for field_name, relation in entity.relations.items():
         prop = mapper.relationships.get(relation.attribute)
@@ -130,6 +144,7 @@ def _make_plan(entity: Entity) -> _Plan | None:
         frozenset(names),
         json_columns,
         tuple(defaults),
+        tuple(onupdates),
         tuple(associations),
         issubclass(model, Tracked),
     )
@@ -227,8 +242,110 @@ def insert_rows(session: Session, entity: Entity, datas: Sequence[dict[str, Any]
     if plan.tracked:
         _log(session, entity.model, rows)
     for listener in _LISTENERS:
-        listener(session, entity.model, rows)
+        listener(session, entity.model, rows, None)
     return rows
+
+
+def update_rows(
+    session: Session, entity: Entity, changes: Sequence[tuple[dict[str, Any], dict[str, Any]]]
+) -> list[dict[str, Any]]:
+    """Write changed rows of ``entity``, each logged as a flush would log its update.
+
+    ``changes`` pairs each row as stored — every column, and each many-to-many relationship as its
+    ids under the relationship's name (``systems``) — with the checked Create values to store
+    (``model_dump()``, many-to-many fields such as ``system_ids`` as lists of ids; a field left
+    out keeps its value). The version goes up by one, ``onupdate`` columns (``updated_at``) are
+    set, links are replaced where they changed. Returns the rows as written, in the same shape.
+    """
+    plan = _plan(entity)
+    if plan is None or not entity.bulk_insert:
+        raise ValueError(f"{entity.path}: rows of this entity are changed through the ORM")
+    if not changes:
+        return []
+    session.flush()
+    names = plan.columns
+    version = inspect(entity.model).version_id_col
+    befores: list[dict[str, Any]] = []
+    afters: list[dict[str, Any]] = []
+    shared: dict[str, Any] = {}
+    for stored, values in changes:
+        row = {k: v for k, v in stored.items() if k in names}
+        for name, value in values.items():
+            if name in names and name != "id":
+                row[name] = to_jsonable(value) if name in plan.json_columns and value is not None else value
+        for name, value, call in plan.onupdates:
+            if name in values:
+                continue
+            if not call:
+                row[name] = value
+            elif name in shared:
+                row[name] = shared[name]
+            else:
+                row[name] = value(None)
+                if isinstance(row[name], _IMMUTABLE):
+                    shared[name] = row[name]
+        if version is not None:
+            row[version.name] = stored[version.name] + 1
+        for link in plan.associations:
+            kept = stored.get(link.attribute) or []
+            row[link.attribute] = (
+                sorted(set(values[link.field] or ())) if link.field in values else list(kept)
+            )
+        befores.append(stored)
+        afters.append(row)
+    table = plan.table
+    written = sorted(k for k in afters[0] if k in names and k != "id")
+    stmt = (
+        update(table)
+        .where(table.c.id == bindparam("b_id"))
+        .values({name: bindparam(f"b_{name}") for name in written})
+    )
+    conn = session.connection()
+    conn.execute(stmt, [{"b_id": row["id"], **{f"b_{k}": row[k] for k in written}} for row in afters])
+    for link in plan.associations:
+        moved = [
+            (b["id"], a[link.attribute])
+            for b, a in zip(befores, afters, strict=True)
+            if sorted(b.get(link.attribute) or ()) != a[link.attribute]
+        ]
+        if not moved:
+            continue
+        owners = [object_id for object_id, _ in moved]
+        for start in range(0, len(owners), 500):
+            part = owners[start : start + 500]
+            conn.execute(delete(link.table).where(link.table.c[link.local].in_(part)))
+        insert_columns(
+            conn,
+            link.table,
+            {
+                link.local: [object_id for object_id, targets in moved for _ in targets],
+                link.remote: [target for _, targets in moved for target in targets],
+            },
+        )
+    if plan.tracked:
+        _log_updates(session, entity.model, befores, afters)
+    for listener in _LISTENERS:
+        listener(session, entity.model, afters, befores)
+    return afters
+
+
+def _log_updates(
+    session: Session, model: type, befores: list[dict[str, Any]], afters: list[dict[str, Any]]
+) -> None:
+    shared = entry(
+        session, model, ChangeAction.UPDATE, None, object_repr="", before=None, after=None, time=utcnow()
+    )
+    memo: dict[Any, Any] = {}
+    entries = []
+    for stored, row in zip(befores, afters, strict=True):
+        before = snapshot_of(model, stored, stored, memo=memo)
+        after = snapshot_of(model, row, row, memo=memo)
+        if same_content(before, after):
+            continue
+        logged = dict(shared)
+        logged.update(object_id=row["id"], object_repr=repr_of(row), before=before, after=after)
+        entries.append(logged)
+    append_rows(session, entries, jsonable=True)
 
 
 def _log(session: Session, model: type, rows: list[dict[str, Any]]) -> None:

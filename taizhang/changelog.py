@@ -108,6 +108,13 @@ def to_jsonable(value: Any) -> Any:
 _SKIP = frozenset({"updated_at", "version", "created_at"})
 
 
+def same_content(before: dict[str, Any], after: dict[str, Any]) -> bool:
+    """Whether an update changed nothing but its bookkeeping (version, timestamps): not logged."""
+    return {k: v for k, v in before.items() if k not in _SKIP} == {
+        k: v for k, v in after.items() if k not in _SKIP
+    }
+
+
 _LOGGED: dict[type, tuple[str, ...]] = {}
 
 
@@ -383,11 +390,13 @@ def _write_changes(session: Session, _ctx: Any) -> None:
     rows = []
     for item in pending:
         after = None if item.action is ChangeAction.DELETE else _snapshot(item.obj, before=False)
-        if item.action is ChangeAction.UPDATE and item.before is not None and after is not None:
-            before_cmp = {k: v for k, v in item.before.items() if k not in _SKIP}
-            after_cmp = {k: v for k, v in after.items() if k not in _SKIP}
-            if before_cmp == after_cmp:
-                continue
+        if (
+            item.action is ChangeAction.UPDATE
+            and item.before is not None
+            and after is not None
+            and same_content(item.before, after)
+        ):
+            continue
         object_id = item.object_id if item.object_id is not None else inspect(item.obj).dict.get("id")
         rows.append(
             entry(

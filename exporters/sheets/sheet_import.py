@@ -20,13 +20,13 @@ from pydantic import ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from exporters.sheets import bulk
 from exporters.sheets.index import KeyIndex, RefIndex
 from exporters.sheets.normalize import CellError, cell_text, is_blank
 from exporters.sheets.problems import Problem, field_errors
 from exporters.sheets.reader import Layout
 from exporters.sheets.result import ImportResult, Mark, SheetResult
 from exporters.sheets.spec import Ref, SheetSpec, all_sheets
+from taizhang import bulk
 from taizhang.auth.principal import Scope
 from taizhang.errors import DomainError
 
@@ -127,7 +127,7 @@ class SheetImport:
         self.referenced = self.spec.name in {r.target for s in all_sheets() for r in s.refs}
         self.seen: dict[tuple[Any, ...], int] = {}
         self.pending: list[tuple[_Row, dict[str, Any]]] = []
-        self.changes: list[tuple[int, dict[str, Any], dict[str, Any]]] = []
+        self.changes: list[tuple[dict[str, Any], dict[str, Any]]] = []
         self.stats = SheetResult(layout.sheet.name, self.spec.name, ignored_columns=layout.ignored)
         self.problem_count = 0
 
@@ -212,26 +212,32 @@ class SheetImport:
                 updates.append((row, object_id))
         loaded = self._load([object_id for _, object_id in updates])
         for row, object_id in updates:
-            self._update(row, object_id, loaded[object_id])
+            self._update(row, object_id, *loaded[object_id])
         self._flush()
 
-    def _load(self, ids: list[int]) -> dict[int, dict[str, Any]]:
-        """Create-schema fields of existing rows, read with plain queries (no ORM objects)."""
+    def _load(self, ids: list[int]) -> dict[int, tuple[dict[str, Any], dict[str, Any]]]:
+        """Existing rows, read with plain queries (no ORM objects): their Create-schema fields, and
+        every column as stored with each many-to-many relationship's ids (what the change log needs)."""
         table = self.entity.model.__table__
-        columns = [table.c[name] for name in self.create_fields if name in table.c]
-        relations = {f: bulk.association(self.entity, r.attribute) for f, r in self.entity.relations.items()}
-        out: dict[int, dict[str, Any]] = {}
+        fields = [name for name in self.create_fields if name in table.c]
+        links = bulk.associations(self.entity)
+        stored: dict[int, dict[str, Any]] = {}
         for start in range(0, len(ids), 500):
             part = ids[start : start + 500]
-            for row in self.session.execute(select(table.c.id, *columns).where(table.c.id.in_(part))):
-                out[row[0]] = {c.name: value for c, value in zip(columns, row[1:], strict=True)}
-                out[row[0]].update({f: [] for f in relations})
-            for field_name, (association, local, remote) in relations.items():
-                links = select(association.c[local], association.c[remote]).where(
-                    association.c[local].in_(part)
-                )
-                for object_id, target in self.session.execute(links.order_by(association.c[remote])):
-                    out[object_id][field_name].append(target)
+            for row in self.session.execute(select(*table.c).where(table.c.id.in_(part))):
+                values = dict(row._mapping)
+                values.update({link.attribute: [] for link in links})
+                stored[values["id"]] = values
+            for link in links:
+                local, remote = link.table.c[link.local], link.table.c[link.remote]
+                query = select(local, remote).where(local.in_(part)).order_by(remote)
+                for object_id, target in self.session.execute(query):
+                    stored[object_id][link.attribute].append(target)
+        out: dict[int, tuple[dict[str, Any], dict[str, Any]]] = {}
+        for object_id, values in stored.items():
+            snapshot = {name: values[name] for name in fields}
+            snapshot.update({link.field: list(values[link.attribute]) for link in links})
+            out[object_id] = (snapshot, values)
         return out
 
     # ------------------------------------------------------------ one row
@@ -405,7 +411,7 @@ class SheetImport:
             return
         rows, payloads = zip(*self.pending, strict=True)
         self.pending = []
-        ids = bulk.insert_rows(self.session, self.entity, list(payloads))
+        ids = [written["id"] for written in bulk.insert_rows(self.session, self.entity, list(payloads))]
         index = self.ctx.ref_index(self.spec.name) if self.referenced else None
         for row, payload, object_id in zip(rows, payloads, ids, strict=True):
             self.own.add(row.key, object_id)
@@ -413,7 +419,7 @@ class SheetImport:
                 index.add(payload, object_id)
         self.stats.created += len(ids)
 
-    def _update(self, row: _Row, object_id: int, snapshot: dict[str, Any]) -> None:
+    def _update(self, row: _Row, object_id: int, snapshot: dict[str, Any], stored: dict[str, Any]) -> None:
         payload = self._validate(row, {**snapshot, **row.data})
         if payload is None:
             return
@@ -431,6 +437,6 @@ class SheetImport:
             row, payload, object_id
         ):
             return
-        self.changes.append((object_id, snapshot, payload))
+        self.changes.append((stored, payload))
         if self.referenced:
             self.ctx.ref_index(self.spec.name).add(payload, object_id)

@@ -26,7 +26,7 @@ from sqlalchemy.orm.base import NO_VALUE
 
 from inventory.models import Host, NetworkAttachment, Product, ProductUsage, Project, Resource, System
 from security.findings.models import FindingEvaluationRequest
-from taizhang.bulk import on_insert
+from taizhang.bulk import on_write
 
 WHOLE = None
 _INFO_KEY = "findings_dirty_systems"
@@ -39,9 +39,9 @@ WATCHED_ROWS: dict[type, RowSystemsOf] = {}
 
 
 def watch(model: type, systems_of: SystemsOf, row_systems_of: RowSystemsOf | None = None) -> None:
-    """``systems_of`` reads a flushed object; ``row_systems_of`` a row of a batched insert
-    (``taizhang.bulk``: columns, and many-to-many lists as ids). Without it a batch asks for the
-    whole ledger."""
+    """``systems_of`` reads a flushed object; ``row_systems_of`` a row of a batched write
+    (``taizhang.bulk``: columns, and many-to-many lists as ids), giving the system ids it names
+    (an empty set: none) or ``WHOLE``. Without it a batch asks for the whole ledger."""
     WATCHED[model] = systems_of
     WATCHED_ROWS[model] = row_systems_of or (lambda row: WHOLE)
 
@@ -63,11 +63,11 @@ def _linked_systems(obj: Any) -> set[int] | None:
 
 
 def _row_column(name: str) -> RowSystemsOf:
-    return lambda row: {row[name]} if row.get(name) is not None else WHOLE
+    return lambda row: {row[name]} if row.get(name) is not None else set()
 
 
 def _row_systems(row: dict[str, Any]) -> set[int] | None:
-    return set(row.get("systems") or ()) or WHOLE
+    return set(row.get("systems") or ())
 
 
 watch(System, lambda obj: {obj.id}, lambda row: {row["id"]})
@@ -145,14 +145,24 @@ def _collect(session: Session, _ctx: Any) -> None:
         _note(session, systems_of(obj))
 
 
-@on_insert
-def _collect_batch(session: Session, model: type, rows: list[dict[str, Any]]) -> None:
-    """Rows written by ``taizhang.bulk.insert_rows``, which flush listeners do not see."""
+@on_write
+def _collect_batch(
+    session: Session, model: type, rows: list[dict[str, Any]], previous: list[dict[str, Any]] | None
+) -> None:
+    """Rows written by ``taizhang.bulk``, which flush listeners do not see.
+
+    As for a flushed object, a row concerns the systems it names before and after the write;
+    naming none, it concerns the whole ledger.
+    """
     systems_of = WATCHED_ROWS.get(model)
     if systems_of is None:
         return
-    for row in rows:
-        _note(session, systems_of(row))
+    for position, row in enumerate(rows):
+        systems = systems_of(row)
+        if systems is not None and previous is not None:
+            earlier = systems_of(previous[position])
+            systems = None if earlier is None else systems | earlier
+        _note(session, systems or WHOLE)
 
 
 def request_evaluation(session: Session, system_ids: Iterable[int] | None = None) -> None:

@@ -305,3 +305,64 @@ def test_start_up_objects_are_left_out_of_garbage_collection(client: TestClient)
     import gc
 
     assert gc.get_freeze_count() > 10_000
+
+
+def test_an_import_changing_a_host_logs_and_notifies_as_an_update(engine: object, tmp_path: Path) -> None:
+    from exporters.sheets.service import run_import
+
+    with db.session_scope(actor="test") as session:
+        unit = crud.create(session, UNITS, s.UnitCreate(code="U9", name="县应急局", kind="county_department"))
+        first, second = (
+            crud.create(
+                session,
+                SYSTEMS,
+                s.SystemCreate(catalogue_number=f"YJ-{i}", name=f"应急系统{i}", owner_unit_id=unit.id),
+            ).id
+            for i in range(2)
+        )
+        hosts = [
+            crud.create(
+                session,
+                HOSTS,
+                s.HostCreate(
+                    hostname=name, kind="virtual", os_version="V1", unit_id=unit.id, system_ids=[first]
+                ),
+            ).id
+            for name in ("patched", "imported")
+        ]
+    _requests()
+    with db.session_scope(actor="cli:importer") as session:
+        crud.update(session, HOSTS, hosts[0], s.HostUpdate(os_version="V2", system_ids=[second]))
+    by_orm = _requests()
+    path = tmp_path / "主机.csv"
+    path.write_text(
+        "主机名,主机类型,操作系统版本,承载的信息系统\nimported,虚拟机,V2,YJ-1\n", encoding="utf-8"
+    )
+    with db.session_scope(actor="cli:importer") as session:
+        result = run_import(session, path, display_name=path.name)
+    assert result.ok and result.sheets[0].updated == 1, result.problems
+    assert _requests() == by_orm == sorted([first, second])
+    with db.session_scope(write=False) as session:
+        entries = {
+            e.object_id: e
+            for e in session.execute(
+                select(ChangeLogEntry).where(
+                    ChangeLogEntry.action == "update", ChangeLogEntry.object_id.in_(hosts)
+                )
+            ).scalars()
+        }
+        assert verify_chain(session).ok
+    patched, imported = entries[hosts[0]], entries[hosts[1]]
+    assert (imported.actor, imported.object_type, imported.object_repr) == (
+        "cli:importer",
+        "inventory.host",
+        "imported",
+    )
+    for side in ("before", "after"):
+        mine, theirs = getattr(imported, side), getattr(patched, side)
+        assert set(mine) == set(theirs)
+        assert {k: v for k, v in mine.items() if k not in PER_ROW} == {
+            k: v for k, v in theirs.items() if k not in PER_ROW
+        }
+    assert imported.after["version"] == 2 and imported.after["systems"] == [second]
+    assert imported.before["systems"] == [first] and imported.before["os_version"] == "V1"
