@@ -13,7 +13,11 @@ from __future__ import annotations
 
 import argparse
 import csv
+import json
+import os
 import resource
+import subprocess
+import sys
 import tempfile
 import time
 import tracemalloc
@@ -71,9 +75,9 @@ def write_file(folder: Path, count: int, fmt: str) -> Path:
 
 
 def prepare_database(url: str) -> None:
-    from exporters.sheets.bulk import insert_rows
     from inventory.entities import SYSTEMS as SYSTEM_ENTITY
     from inventory.entities import UNITS
+    from taizhang.bulk import insert_rows
     from taizhang.db import make_engine, session_scope, set_engine
     from taizhang.schema import upgrade
 
@@ -81,9 +85,10 @@ def prepare_database(url: str) -> None:
     upgrade(engine)
     set_engine(engine)
     with session_scope(actor="bench") as session:
-        (unit_id,) = insert_rows(
+        (unit,) = insert_rows(
             session, UNITS, [{"code": "DSJ", "name": "县大数据中心", "kind": "county_department"}]
         )
+        unit_id = unit["id"]
         systems = [
             {
                 "catalogue_number": f"BENCH-{i:03d}",
@@ -113,6 +118,46 @@ def timed_import(path: Path, *, trace: bool) -> tuple[float, int | None, str]:
         raise SystemExit(f"导入被拒绝：{result.problems[:3]}")
     sheet = result.sheets[0]
     return elapsed, peak, f"新增 {sheet.created}，修改 {sheet.updated}，未变 {sheet.unchanged}"
+
+
+_CHILD = """
+import json, resource, sys
+from pathlib import Path
+
+import taizhang.models  # every model and write listener, as the taizhang command loads them
+from bench.sheets import timed_import
+from taizhang.db import make_engine, set_engine
+
+set_engine(make_engine(sys.argv[1]))
+elapsed, _peak, counts = timed_import(Path(sys.argv[2]), trace=False)
+# VmHWM: this process's own peak (ru_maxrss would report the parent's if it was the larger at spawn)
+status = Path("/proc/self/status")
+hwm = [line for line in status.read_text().splitlines() if line.startswith("VmHWM:")] if status.exists() else []
+rss = int(hwm[0].split()[1]) / 1024 if hwm else resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+print(json.dumps({"elapsed": elapsed, "rss_mb": rss, "counts": counts}, ensure_ascii=False))
+"""
+
+
+def import_in_child(url: str, path: Path) -> tuple[float, float, str]:
+    """Import ``path`` into ``url`` in a fresh Python process, as ``taizhang import`` runs it.
+
+    Returns the seconds of the import itself (not of starting Python), the child's peak resident
+    memory in MB, and the counts. Nothing watches allocations meanwhile: tracemalloc would slow
+    an import of this kind down several times over.
+    """
+    root = Path(__file__).resolve().parents[1]
+    env = {
+        **os.environ,
+        "TAIZHANG_DATABASE_URL": url,
+        "PYTHONPATH": os.pathsep.join(p for p in (str(root), os.environ.get("PYTHONPATH", "")) if p),
+    }
+    done = subprocess.run(
+        [sys.executable, "-c", _CHILD, url, str(path)], capture_output=True, text=True, env=env, cwd=root
+    )
+    if done.returncode != 0:
+        raise SystemExit(f"导入子进程失败：{done.stderr[-2000:]}")
+    answer = json.loads(done.stdout.strip().splitlines()[-1])
+    return answer["elapsed"], answer["rss_mb"], answer["counts"]
 
 
 def main() -> None:

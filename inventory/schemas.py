@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import ipaddress
+import re
 from decimal import Decimal
 
 from pydantic import Field, field_validator
@@ -104,6 +105,10 @@ class SystemRead(SystemCreate, RowMeta):
 # ---------------------------------------------------------------- hosts
 
 
+_OCTET = r"(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])"
+_CANONICAL_IPV4 = re.compile(rf"{_OCTET}(?:\.{_OCTET}){{3}}", re.ASCII)
+
+
 class HostCreate(Schema):
     hostname: str = Field(
         min_length=1, max_length=255, pattern=r"^[A-Za-z0-9][A-Za-z0-9.\-_]*$", description="主机名"
@@ -130,12 +135,14 @@ class HostCreate(Schema):
             return None
         out: list[str] = []
         for index, raw in enumerate(value):
-            try:
-                address = ipaddress.ip_address(raw.strip())
-            except ValueError:
-                raise ValueError(f"第 {index + 1} 个 IP 地址“{raw}”不是有效的 IPv4/IPv6 地址") from None
-            if str(address) not in out:
-                out.append(str(address))
+            text = raw.strip()
+            if not _CANONICAL_IPV4.fullmatch(text):  # else ip_address() would give it back as it is
+                try:
+                    text = str(ipaddress.ip_address(text))
+                except ValueError:
+                    raise ValueError(f"第 {index + 1} 个 IP 地址“{raw}”不是有效的 IPv4/IPv6 地址") from None
+            if text not in out:
+                out.append(text)
         return out
 
     @field_validator("system_ids")

@@ -15,16 +15,17 @@ import decimal
 import enum
 import hashlib
 import json
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text, event, insert, inspect, select, update
+from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Table, Text, event, inspect, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.orm import Mapped, Session, mapped_column
+from sqlalchemy.orm import Mapped, Mapper, Session, mapped_column
 from sqlalchemy.orm.attributes import History
 
-from taizhang.db import Base, Tracked, utcnow
+from taizhang.db import Base, Tracked, insert_many, utcnow
 from taizhang.enums import LabeledEnum, register
 
 GENESIS = "0" * 64
@@ -59,6 +60,9 @@ class ChangeLogEntry(Base):
     hash: Mapped[str] = mapped_column(String(64), unique=True)
 
 
+_CHANGELOG: Table = ChangeLogEntry.__table__  # type: ignore[assignment]
+
+
 class ChangeLogHead(Base):
     """The newest row of the chain; its row lock serialises writers."""
 
@@ -74,7 +78,16 @@ def object_type_of(obj_or_cls: Any) -> str:
     return f"{cls.__module__.split('.')[0]}.{cls.__name__.lower()}"
 
 
+_PLAIN = frozenset({str, int, float, bool, type(None)})
+
+
 def to_jsonable(value: Any) -> Any:
+    kind = type(value)
+    if kind in _PLAIN:
+        return value
+    if kind is list:
+        plain = _PLAIN
+        return [v if type(v) in plain else to_jsonable(v) for v in value]
     if isinstance(value, enum.Enum):
         return value.value
     if isinstance(value, dt.datetime):
@@ -83,10 +96,11 @@ def to_jsonable(value: Any) -> Any:
         return value.isoformat()
     if isinstance(value, decimal.Decimal):
         return str(value)
+    plain = _PLAIN
     if isinstance(value, dict):
-        return {str(k): to_jsonable(v) for k, v in value.items()}
+        return {str(k): v if type(v) in plain else to_jsonable(v) for k, v in value.items()}
     if isinstance(value, list | tuple | set | frozenset):
-        items = [to_jsonable(v) for v in value]
+        items = [v if type(v) in plain else to_jsonable(v) for v in value]
         return sorted(items, key=repr) if isinstance(value, set | frozenset) else items
     return value
 
@@ -94,41 +108,134 @@ def to_jsonable(value: Any) -> Any:
 _SKIP = frozenset({"updated_at", "version", "created_at"})
 
 
-def _snapshot(obj: Any, *, before: bool) -> dict[str, Any]:
-    state = inspect(obj)
-    exclude: frozenset[str] = getattr(obj, "__changelog_exclude__", frozenset())
-    out: dict[str, Any] = {}
-    for attr in state.mapper.column_attrs:
-        key = attr.key
-        if key in exclude:
-            continue
-        if before:
-            hist: History = state.attrs[key].history
-            if hist.deleted:
-                value = hist.deleted[0]
-            elif hist.unchanged:
-                value = hist.unchanged[0]
-            else:
-                value = state.committed_state.get(key, state.dict.get(key))
+def same_content(before: dict[str, Any], after: dict[str, Any]) -> bool:
+    """Whether an update changed nothing but its bookkeeping (version, timestamps): not logged."""
+    return {k: v for k, v in before.items() if k not in _SKIP} == {
+        k: v for k, v in after.items() if k not in _SKIP
+    }
+
+
+_LOGGED: dict[type, tuple[str, ...]] = {}
+
+
+def logged_columns(cls: type) -> tuple[str, ...]:
+    """The column attributes of ``cls`` that its change-log snapshots hold."""
+    if cls not in _LOGGED:
+        exclude: frozenset[str] = getattr(cls, "__changelog_exclude__", frozenset())
+        mapper: Mapper[Any] = inspect(cls)
+        _LOGGED[cls] = tuple(attr.key for attr in mapper.column_attrs if attr.key not in exclude)
+    return _LOGGED[cls]
+
+
+def snapshot_of(
+    cls: type,
+    values: Mapping[str, Any],
+    collections: Mapping[str, Iterable[int]],
+    *,
+    memo: dict[Any, Any] | None = None,
+) -> dict[str, Any]:
+    """A row's state as the change log records it: its columns, and the ids of its logged lists.
+
+    ``values`` maps column attributes to values (missing ones are recorded as null), ``collections``
+    the names in ``__changelog_collections__`` to the ids of the linked rows. A flush and a batched
+    insert (``taizhang.bulk``) both describe a row with this, so the two record the same content.
+    ``memo``: a dict shared by the rows of a batch, which repeat the same enums and timestamps.
+    """
+    plain, convert = _PLAIN, to_jsonable
+    out = {}
+    for key in logged_columns(cls):
+        value = values.get(key)
+        kind = type(value)
+        if kind in plain:
+            out[key] = value
+        elif memo is not None and (kind is dt.datetime or isinstance(value, enum.Enum)):
+            # equal datetimes of different zones print differently: the zone is part of the key
+            token = (value, getattr(value, "tzinfo", None))
+            if token not in memo:
+                memo[token] = convert(value)
+            out[key] = memo[token]
         else:
-            value = state.dict.get(key)
-        out[key] = to_jsonable(value)
-    for key in getattr(obj, "__changelog_collections__", ()):
-        hist = state.attrs[key].history
-        if before:
-            items = list(hist.unchanged or ()) + list(hist.deleted or ())
-        else:
-            items = list(state.dict.get(key) or ())
-        out[key] = sorted(i.id for i in items if getattr(i, "id", None) is not None)
+            out[key] = convert(value)
+    for key in getattr(cls, "__changelog_collections__", ()):
+        out[key] = sorted(collections.get(key) or ())
     return out
 
 
-def _repr(obj: Any) -> str:
-    for name in ("name", "hostname", "title", "username", "code"):
-        value = inspect(obj).dict.get(name)
+def _ids(items: Iterable[Any]) -> list[int]:
+    return [i.id for i in items if getattr(i, "id", None) is not None]
+
+
+def _snapshot(obj: Any, *, before: bool) -> dict[str, Any]:
+    state = inspect(obj)
+    if not before:
+        collections = {
+            key: _ids(state.dict.get(key) or ()) for key in getattr(obj, "__changelog_collections__", ())
+        }
+        return snapshot_of(type(obj), state.dict, collections)
+    out: dict[str, Any] = {}
+    for key in logged_columns(type(obj)):
+        hist: History = state.attrs[key].history
+        if hist.deleted:
+            value = hist.deleted[0]
+        elif hist.unchanged:
+            value = hist.unchanged[0]
+        else:
+            value = state.committed_state.get(key, state.dict.get(key))
+        out[key] = to_jsonable(value)
+    for key in getattr(obj, "__changelog_collections__", ()):
+        hist = state.attrs[key].history
+        out[key] = sorted(_ids(list(hist.unchanged or ()) + list(hist.deleted or ())))
+    return out
+
+
+REPR_FIELDS = ("name", "hostname", "title", "username", "code")
+
+
+def repr_of(values: Mapping[str, Any]) -> str:
+    """How the change log names a row: its first non-empty name-like column."""
+    for name in REPR_FIELDS:
+        value = values.get(name)
         if value:
             return str(value)[:300]
     return ""
+
+
+def _repr(obj: Any) -> str:
+    return repr_of(inspect(obj).dict)
+
+
+def entry(
+    session: Session,
+    cls: type,
+    action: ChangeAction,
+    object_id: int | None,
+    *,
+    object_repr: str,
+    before: dict[str, Any] | None,
+    after: dict[str, Any] | None,
+    time: dt.datetime,
+) -> dict[str, Any]:
+    """A change-log row for ``append_rows``, with the actor and request of ``session``."""
+    return {
+        "time": time,
+        "actor": session.info.get("actor") or "system",
+        "action": action.value,
+        "object_type": object_type_of(cls),
+        "object_id": object_id,
+        "object_repr": object_repr,
+        "before": before,
+        "after": after,
+        "request_id": session.info.get("request_id"),
+        "message": session.info.get("change_message"),
+    }
+
+
+_CANONICAL = json.JSONEncoder(ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+
+
+def canonical_json(value: Any) -> str:
+    """The JSON text the chain hashes: sorted keys, no spaces, characters as they are."""
+    return "null" if value is None else _CANONICAL.encode(value)
 
 
 def entry_hash(prev_hash: str, row: dict[str, Any]) -> str:
@@ -144,8 +251,55 @@ def entry_hash(prev_hash: str, row: dict[str, Any]) -> str:
         "request_id": row["request_id"],
         "message": row["message"],
     }
-    canonical = json.dumps(payload, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
-    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+    return hashlib.sha256(canonical_json(payload).encode("utf-8")).hexdigest()
+
+
+class _Hasher:
+    """``entry_hash`` for many rows, each ``before``/``after`` serialised once (also for storing).
+
+    The canonical text of a row is assembled from pieces: the sorted keys put the fields that a
+    batch shares (time, actor, action, type, request, message) around the per-row ``after``,
+    ``before``, ``object_id`` and ``prev``, so only those are serialised per row.
+    """
+
+    def __init__(self) -> None:
+        self._pieces: dict[tuple[Any, ...], tuple[str, str, str, str]] = {}
+
+    def __call__(self, prev: str, row: dict[str, Any], before_text: str, after_text: str) -> str:
+        key = (
+            row["time"],
+            row["actor"],
+            row["action"],
+            row["object_type"],
+            row["request_id"],
+            row["message"],
+        )
+        pieces = self._pieces.get(key)
+        if pieces is None:
+            dump = canonical_json
+            pieces = (
+                f'{{"action":{dump(row["action"])},"actor":{dump(row["actor"])},"after":',
+                f',"message":{dump(row["message"])},"object_id":',
+                f',"object_type":{dump(row["object_type"])},"prev":',
+                f',"request_id":{dump(row["request_id"])},"time":{dump(to_jsonable(row["time"]))}}}',
+            )
+            self._pieces[key] = pieces
+        object_id = row["object_id"]
+        shown_id = str(object_id) if type(object_id) is int else canonical_json(object_id)
+        text = "".join(
+            (
+                pieces[0],
+                after_text,
+                ',"before":',
+                before_text,
+                pieces[1],
+                shown_id,
+                pieces[2],
+                f'"{prev}"',  # a hex digest: nothing to escape
+                pieces[3],
+            )
+        )
+        return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 def _lock_head(session: Session) -> tuple[int | None, str]:
@@ -167,22 +321,34 @@ def _lock_head(session: Session) -> tuple[int | None, str]:
     return row.last_entry_id, row.last_hash
 
 
-def append_rows(session: Session, rows: list[dict[str, Any]]) -> None:
-    """Append rows to the chain inside the session's transaction (also used by bulk writers)."""
+def append_rows(session: Session, rows: list[dict[str, Any]], *, jsonable: bool = False) -> None:
+    """Append rows to the chain inside the session's transaction (also used by bulk writers).
+
+    ``jsonable``: the rows' ``before`` and ``after`` already hold only JSON values (``snapshot_of``);
+    such rows are completed in place. Both are stored as the canonical text the hash covers,
+    serialised once.
+    """
     if not rows:
         return
     conn = session.connection()
     _last_id, prev = _lock_head(session)
+    digest = _Hasher()
     prepared = []
     for row in rows:
-        row = {**row, "before": to_jsonable(row.get("before")), "after": to_jsonable(row.get("after"))}
+        before, after = row.get("before"), row.get("after")
+        if not jsonable:
+            before, after = to_jsonable(before), to_jsonable(after)
+            row = dict(row)
         row.setdefault("message", None)
         row.setdefault("request_id", None)
         row.setdefault("object_repr", "")
+        row["before"] = before_text = canonical_json(before)
+        row["after"] = after_text = canonical_json(after)
         row["prev_hash"] = prev
-        row["hash"] = prev = entry_hash(prev, row)
+        row["hash"] = prev = digest(prev, row, before_text, after_text)
         prepared.append(row)
-    conn.execute(insert(ChangeLogEntry), prepared)  # one executemany, in chain order
+    # one executemany, in chain order
+    insert_many(conn, _CHANGELOG, prepared, json_text=("before", "after"))
     last_id = conn.execute(select(ChangeLogEntry.id).where(ChangeLogEntry.hash == prev)).scalar_one()
     conn.execute(
         update(ChangeLogHead).where(ChangeLogHead.id == 1).values(last_entry_id=last_id, last_hash=prev)
@@ -224,28 +390,27 @@ def _write_changes(session: Session, _ctx: Any) -> None:
     rows = []
     for item in pending:
         after = None if item.action is ChangeAction.DELETE else _snapshot(item.obj, before=False)
-        if item.action is ChangeAction.UPDATE and item.before is not None and after is not None:
-            before_cmp = {k: v for k, v in item.before.items() if k not in _SKIP}
-            after_cmp = {k: v for k, v in after.items() if k not in _SKIP}
-            if before_cmp == after_cmp:
-                continue
+        if (
+            item.action is ChangeAction.UPDATE
+            and item.before is not None
+            and after is not None
+            and same_content(item.before, after)
+        ):
+            continue
+        object_id = item.object_id if item.object_id is not None else inspect(item.obj).dict.get("id")
         rows.append(
-            {
-                "time": now,
-                "actor": session.info.get("actor") or "system",
-                "action": item.action.value,
-                "object_type": object_type_of(item.obj),
-                "object_id": item.object_id
-                if item.object_id is not None
-                else inspect(item.obj).dict.get("id"),
-                "object_repr": _repr(item.obj),
-                "before": item.before,
-                "after": after,
-                "request_id": session.info.get("request_id"),
-                "message": session.info.get("change_message"),
-            }
+            entry(
+                session,
+                type(item.obj),
+                item.action,
+                object_id,
+                object_repr=_repr(item.obj),
+                before=item.before,
+                after=after,
+                time=now,
+            )
         )
-    append_rows(session, rows)
+    append_rows(session, rows, jsonable=True)
 
 
 @event.listens_for(Session, "after_rollback")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 from pydantic import BaseModel
@@ -17,6 +18,7 @@ from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.interfaces import ORMOption
 
+from taizhang import bulk
 from taizhang.auth.principal import ALL, Scope
 from taizhang.errors import Conflict, Forbidden, Invalid, NotFound
 
@@ -68,6 +70,26 @@ class Entity:
     unit_writable: bool = True
     validate: Callable[[Session, Any], None] | None = None
     field_labels: dict[str, str] = field(default_factory=dict)
+    bulk_insert: bool = True
+    """Bulk creates of entities without a ``validate`` hook are written in batches (``taizhang.bulk``);
+    False keeps them on the ORM, for a model whose flush listeners must see each new object."""
+
+    @cached_property
+    def json_columns(self) -> frozenset[str]:
+        """Create fields stored in JSON columns."""
+        table = self.model.__table__
+        return frozenset(
+            name
+            for name in self.create.model_fields
+            if name in table.c and table.c[name].type.__class__.__name__ == "JSON"
+        )
+
+    @cached_property
+    def required_values(self) -> frozenset[str]:
+        """Create fields that may not be null."""
+        return frozenset(
+            n for n, info in self.create.model_fields.items() if not _allows_none(info.annotation)
+        )
 
     def label_of(self, name: str) -> str:
         info = self.create.model_fields.get(name)
@@ -261,11 +283,9 @@ class Lookups:
 
 
 def _check_nulls(entity: Entity, data: dict[str, Any], prefix: str) -> None:
+    required = entity.required_values
     for name, value in data.items():
-        if value is not None:
-            continue
-        info = entity.create.model_fields.get(name)
-        if info is not None and not _allows_none(info.annotation):
+        if value is None and name in required:
             raise Invalid(f"{entity.label_of(name)}不能为空", field=f"{prefix}{name}")
 
 
@@ -316,17 +336,25 @@ def _prepare_json_columns(entity: Entity, data: dict[str, Any]) -> dict[str, Any
     from taizhang.changelog import to_jsonable
 
     out = dict(data)
-    for name, value in data.items():
-        column = entity.model.__table__.c.get(name)
-        if column is not None and column.type.__class__.__name__ == "JSON" and value is not None:
-            out[name] = to_jsonable(value)
+    for name in entity.json_columns.intersection(data):
+        if data[name] is not None:
+            out[name] = to_jsonable(data[name])
     return out
 
 
 def create(
     session: Session, entity: Entity, payload: BaseModel, *, scope: Scope = ALL, prefix: str = ""
 ) -> Any:
-    return create_many(session, entity, [payload], scope=scope, prefixes=[prefix])[0]
+    return _create_objects(session, entity, [_create_data(entity, payload)], scope, [prefix])[0]
+
+
+class Created:
+    """A row written by a batched create: its columns, many-to-many ids (``system_ids``) and targets."""
+
+    id: int | None
+
+    def __init__(self, values: dict[str, Any]) -> None:
+        self.__dict__.update(values)
 
 
 def create_many(
@@ -337,14 +365,52 @@ def create_many(
     scope: Scope = ALL,
     prefixes: Sequence[str] | None = None,
 ) -> list[Any]:
-    """All or nothing: the first invalid item raises with its index in the field path."""
-    datas = []
-    for payload in payloads:
-        data = _prepare_json_columns(entity, _dump(payload, exclude_unset=False))
-        data.pop("version", None)
-        datas.append(data)
+    """All or nothing: the first invalid item raises with its index in the field path.
+
+    Every item gets the checks of a single create, in the same order, against lookups made once
+    for the whole batch (a duplicate within the batch is a conflict like one in the database).
+    Entities that ``taizhang.bulk.batchable`` accepts and that have no ``validate`` hook are then
+    written with one statement per table, each row with the change-log entry a single create
+    would write; the others object by object. Returns what ``entity.read`` validates: the ORM
+    objects, or ``Created`` records.
+    """
+    datas = [_create_data(entity, payload) for payload in payloads]
     if prefixes is None:
         prefixes = [f"[{i}]." for i in range(len(datas))]
+    if entity.validate is not None or not bulk.batchable(entity):
+        return _create_objects(session, entity, datas, scope, prefixes)
+    drafts = []
+    with session.no_autoflush:
+        lookups = Lookups(session, entity, datas, scope)
+        for data, prefix in zip(datas, prefixes, strict=True):
+            _check_nulls(entity, data, prefix)
+            lookups.check_references(data, prefix)
+            relations = lookups.resolve_relations(data, prefix)
+            columns = {k: v for k, v in data.items() if k not in entity.relations}
+            draft = Created({**columns, **{r.attribute: [] for r in entity.relations.values()}, **relations})
+            draft.id = None
+            _check_scope_write(session, entity, draft, scope)
+            lookups.check_unique(draft, prefix)
+            drafts.append(draft)
+    created = []
+    for draft, row in zip(drafts, bulk.insert_rows(session, entity, datas), strict=True):
+        values = dict(row)
+        for name, relation in entity.relations.items():
+            values[name] = row[relation.attribute]
+            values[relation.attribute] = getattr(draft, relation.attribute)
+        created.append(Created(values))
+    return created
+
+
+def _create_data(entity: Entity, payload: BaseModel) -> dict[str, Any]:
+    data = _prepare_json_columns(entity, _dump(payload, exclude_unset=False))
+    data.pop("version", None)
+    return data
+
+
+def _create_objects(
+    session: Session, entity: Entity, datas: list[dict[str, Any]], scope: Scope, prefixes: Sequence[str]
+) -> list[Any]:
     objs = []
     with session.no_autoflush:
         lookups = Lookups(session, entity, datas, scope)

@@ -33,8 +33,8 @@ class KeyIndex:
         self.ids[key] = object_id
 
     def key_of(self, data: dict[str, Any]) -> Key | None:
-        key = tuple(data.get(c) for c in self.columns)
-        return None if any(v is None for v in key) else key
+        key = tuple([data.get(c) for c in self.columns])
+        return None if None in key else key
 
 
 class RefIndex:
@@ -50,6 +50,16 @@ class RefIndex:
             self.owner = {row[0]: row[1] for row in session.execute(select(model.id, column))}
         self.failed: set[Key] = set()
         self.pending: set[Key] = set()
+        self.found: dict[Key, int] = {}
+
+    def resolve(self, key: Key) -> int | None:
+        """``find``, remembering what was found until the index changes (rows repeat references)."""
+        found = self.found.get(key)
+        if found is None:
+            found = self.find(key)
+            if found is not None:
+                self.found[key] = found
+        return found
 
     def find(self, key: Key) -> int | None:
         for candidate in (key, tuple(fold(v) if isinstance(v, str) else v for v in key)):
@@ -59,6 +69,8 @@ class RefIndex:
         return None
 
     def is_pending(self, key: Key) -> bool:
+        if not self.pending:
+            return False
         return key in self.pending or tuple(fold(v) if isinstance(v, str) else v for v in key) in self.pending
 
     def is_failed(self, key: Key) -> bool:
@@ -68,6 +80,7 @@ class RefIndex:
         return [k for lookup in self.lookups if (k := lookup.key_of(data)) is not None]
 
     def add(self, data: dict[str, Any], object_id: int) -> None:
+        self.found.clear()
         for lookup in self.lookups:
             key = lookup.key_of(data)
             if key is not None:

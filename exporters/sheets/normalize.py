@@ -62,6 +62,8 @@ def unguard(value: Any) -> Any:
 
 def fold(text: str) -> str:
     """Full-width to half-width (NFKC), whitespace trimmed: for codes, numbers, dates, labels."""
+    if text.isascii():  # NFKC leaves ASCII as it is
+        return text.strip()
     return unicodedata.normalize("NFKC", text).strip()
 
 
@@ -95,9 +97,13 @@ def parse_text(value: Any) -> str:
     return cell_text(value)
 
 
+_LINE_BREAK = re.compile(r"\s*\n\s*")
+
+
 def parse_code(value: Any) -> str:
     """Codes and keys (catalogue numbers, hostnames): half-width, no inner line breaks."""
-    return re.sub(r"\s*\n\s*", "", fold(cell_text(value)))
+    text = fold(cell_text(value))
+    return _LINE_BREAK.sub("", text) if "\n" in text else text
 
 
 _DATE_PATTERNS = [

@@ -116,7 +116,7 @@ def _xlsx_stream(worksheet: Any) -> Callable[[], Iterator[Row]]:
         worksheet.reset_dimensions()  # some generators write a wrong <dimension>
         try:
             for number, values in enumerate(worksheet.iter_rows(values_only=True), start=1):
-                yield number, tuple(unguard(v) for v in values)
+                yield number, tuple(map(unguard, values))
         except Exception as exc:  # damaged sheet XML surfaces only while streaming
             raise Invalid(f"工作表“{worksheet.title}”已损坏，无法读取：{exc}", field="file") from None
 
@@ -156,7 +156,8 @@ def _csv_rows(open_binary: Callable[[], IO[bytes]], name: str) -> Iterator[Row]:
         reader = csv.reader(io.TextIOWrapper(raw, encoding=encoding, newline=""), delimiter=delimiter)
         try:
             for number, values in enumerate(reader, start=1):
-                yield number, tuple(unguard(v) for v in values)
+                # only a cell starting with ' can be a guarded formula
+                yield number, tuple(map(unguard, values)) if "'" in "".join(values) else tuple(values)
         except (csv.Error, UnicodeDecodeError) as exc:
             raise Invalid(f"CSV 文件“{name}”无法读取：{exc}", field="file") from None
 

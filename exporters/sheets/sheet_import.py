@@ -8,22 +8,25 @@ changed rows are then written in bulk per chunk.
 
 from __future__ import annotations
 
+import datetime as dt
+import enum
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 
 from pydantic import ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from exporters.sheets import bulk
 from exporters.sheets.index import KeyIndex, RefIndex
 from exporters.sheets.normalize import CellError, cell_text, is_blank
 from exporters.sheets.problems import Problem, field_errors
 from exporters.sheets.reader import Layout
 from exporters.sheets.result import ImportResult, Mark, SheetResult
 from exporters.sheets.spec import Ref, SheetSpec, all_sheets
+from taizhang import bulk
 from taizhang.auth.principal import Scope
 from taizhang.errors import DomainError
 
@@ -34,8 +37,46 @@ _NOTE = re.compile(r"^\s*(填表人|填报人|制表人|审核人|负责人|联�
 
 def is_note_row(values: tuple[Any, ...]) -> bool:
     """A signature or note line under the table (填表人：… 审核人：…), not a record."""
-    filled = [v for v in values if not is_blank(v)]
-    return 0 < len(filled) <= 3 and all(isinstance(v, str) and _NOTE.match(v) for v in filled)
+    filled = 0
+    for value in values:
+        if is_blank(value):
+            continue
+        filled += 1
+        if filled > 3 or not (isinstance(value, str) and _NOTE.match(value)):
+            return False  # most rows: their first cell already says so
+    return filled > 0
+
+
+_IMMUTABLE = (str, int, float, bool, dt.date, dt.time, Decimal, enum.Enum)
+_REMEMBERED = 4096
+
+
+def _remembering(parse: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    """``parse`` remembering what it made of the first few thousand distinct cells.
+
+    Sheets repeat the same labels, codes and names row after row (a unit, an operating system, a
+    host type). Only values that cannot be changed afterwards are remembered; a cell that does
+    not parse raises every time.
+    """
+    seen: dict[tuple[type, Any], Any] = {}
+
+    def remembered(raw: Any) -> Any:
+        try:
+            token = (type(raw), raw)
+            value = seen[token]
+        except KeyError:
+            value = parse(raw)
+            if len(seen) < _REMEMBERED:
+                if isinstance(value, _IMMUTABLE):
+                    seen[token] = value
+                elif type(value) is list and all(isinstance(v, _IMMUTABLE) for v in value):
+                    seen[token] = tuple(value)  # handed out as a new list each time
+            return value
+        except TypeError:  # an unhashable cell
+            return parse(raw)
+        return list(value) if type(value) is tuple else value
+
+    return remembered
 
 
 @dataclass
@@ -74,7 +115,9 @@ class SheetImport:
         self.spec: SheetSpec = layout.spec
         self.entity = self.spec.entity
         self.create_fields = self.entity.create.model_fields
-        self.parsers = {key: self.spec.column(key).parser() for key in layout.positions}
+        self.required = {name: info.is_required() for name, info in self.create_fields.items()}
+        self.ref_columns = {k for ref in self.spec.refs for k in ref.columns}
+        self.parsers = {key: _remembering(self.spec.column(key).parser()) for key in layout.positions}
         self.own = KeyIndex(self.session, self.entity.model, self.spec.key)
         self.uniques = [
             KeyIndex(self.session, self.entity.model, cols)
@@ -84,7 +127,7 @@ class SheetImport:
         self.referenced = self.spec.name in {r.target for s in all_sheets() for r in s.refs}
         self.seen: dict[tuple[Any, ...], int] = {}
         self.pending: list[tuple[_Row, dict[str, Any]]] = []
-        self.changes: list[tuple[int, dict[str, Any], dict[str, Any]]] = []
+        self.changes: list[tuple[dict[str, Any], dict[str, Any]]] = []
         self.stats = SheetResult(layout.sheet.name, self.spec.name, ignored_columns=layout.ignored)
         self.problem_count = 0
 
@@ -140,11 +183,14 @@ class SheetImport:
 
     def _chunks(self) -> Iterator[list[_Row]]:
         chunk: list[_Row] = []
+        positions = self.layout.positions.items()
         for number, values in self.layout.sheet.rows():
-            if number <= self.layout.header_row or all(is_blank(v) for v in values) or is_note_row(values):
+            if number <= self.layout.header_row:
                 continue
-            cells = {k: (values[p] if p < len(values) else None) for k, p in self.layout.positions.items()}
-            if all(is_blank(v) for v in cells.values()):
+            width = len(values)
+            cells = {k: (values[p] if p < width else None) for k, p in positions}
+            # a row blank in every column read is skipped, and so is one blank everywhere
+            if all(is_blank(v) for v in cells.values()) or is_note_row(values):
                 continue
             chunk.append(_Row(number, cells, {}, ()))
             if len(chunk) >= CHUNK:
@@ -166,26 +212,32 @@ class SheetImport:
                 updates.append((row, object_id))
         loaded = self._load([object_id for _, object_id in updates])
         for row, object_id in updates:
-            self._update(row, object_id, loaded[object_id])
+            self._update(row, object_id, *loaded[object_id])
         self._flush()
 
-    def _load(self, ids: list[int]) -> dict[int, dict[str, Any]]:
-        """Create-schema fields of existing rows, read with plain queries (no ORM objects)."""
+    def _load(self, ids: list[int]) -> dict[int, tuple[dict[str, Any], dict[str, Any]]]:
+        """Existing rows, read with plain queries (no ORM objects): their Create-schema fields, and
+        every column as stored with each many-to-many relationship's ids (what the change log needs)."""
         table = self.entity.model.__table__
-        columns = [table.c[name] for name in self.create_fields if name in table.c]
-        relations = {f: bulk.association(self.entity, r.attribute) for f, r in self.entity.relations.items()}
-        out: dict[int, dict[str, Any]] = {}
+        fields = [name for name in self.create_fields if name in table.c]
+        links = bulk.associations(self.entity)
+        stored: dict[int, dict[str, Any]] = {}
         for start in range(0, len(ids), 500):
             part = ids[start : start + 500]
-            for row in self.session.execute(select(table.c.id, *columns).where(table.c.id.in_(part))):
-                out[row[0]] = {c.name: value for c, value in zip(columns, row[1:], strict=True)}
-                out[row[0]].update({f: [] for f in relations})
-            for field_name, (association, local, remote) in relations.items():
-                links = select(association.c[local], association.c[remote]).where(
-                    association.c[local].in_(part)
-                )
-                for object_id, target in self.session.execute(links.order_by(association.c[remote])):
-                    out[object_id][field_name].append(target)
+            for row in self.session.execute(select(*table.c).where(table.c.id.in_(part))):
+                values = dict(row._mapping)
+                values.update({link.attribute: [] for link in links})
+                stored[values["id"]] = values
+            for link in links:
+                local, remote = link.table.c[link.local], link.table.c[link.remote]
+                query = select(local, remote).where(local.in_(part)).order_by(remote)
+                for object_id, target in self.session.execute(query):
+                    stored[object_id][link.attribute].append(target)
+        out: dict[int, tuple[dict[str, Any], dict[str, Any]]] = {}
+        for object_id, values in stored.items():
+            snapshot = {name: values[name] for name in fields}
+            snapshot.update({link.field: list(values[link.attribute]) for link in links})
+            out[object_id] = (snapshot, values)
         return out
 
     # ------------------------------------------------------------ one row
@@ -202,7 +254,7 @@ class SheetImport:
             except CellError as exc:
                 self.row_problem(row, key, str(exc))
         row.data = self._fields(row, values)
-        row.key = tuple(row.data.get(k, self._default(k)) for k in self.spec.key)
+        row.key = tuple(row.data[k] if k in row.data else self._default(k) for k in self.spec.key)
         if None not in row.key and row.key in self.seen:
             columns = [k for f in self.spec.key for k in self.spec.columns_of_field(f)]
             text = self._key_text(row, columns)
@@ -218,16 +270,16 @@ class SheetImport:
 
     def _default(self, name: str) -> Any:
         info = self.create_fields.get(name)
-        return None if info is None or info.is_required() else info.get_default(call_default_factory=True)
+        return None if info is None or self.required[name] else info.get_default(call_default_factory=True)
 
     def _fields(self, row: _Row, values: dict[str, Any]) -> dict[str, Any]:
         data: dict[str, Any] = {}
-        ref_columns = {k for ref in self.spec.refs for k in ref.columns}
+        ref_columns, required = self.ref_columns, self.required
         for key, value in values.items():
-            if key in ref_columns or key not in self.create_fields:
+            if key in ref_columns or key not in required:
                 continue
             if value is _BLANK:
-                if self.create_fields[key].is_required():
+                if required[key]:
                     self.row_problem(row, key, "必填，不能为空")
                     continue
                 value = self._default(key)
@@ -242,7 +294,7 @@ class SheetImport:
     def _resolve(self, row: _Row, ref: Ref, values: dict[str, Any]) -> Any:
         parts = [values.get(k, _BLANK) for k in ref.columns]
         if all(p is _BLANK for p in parts):
-            if self.create_fields[ref.field].is_required():
+            if self.required[ref.field]:
                 self.row_problem(row, ref.columns[0], "必填，不能为空")
                 return _BLANK
             return self._default(ref.field)
@@ -273,7 +325,7 @@ class SheetImport:
     def _find(self, index: RefIndex, key: tuple[Any, ...]) -> int | None:
         if index.is_pending(key):
             self._flush()
-        return index.find(key)
+        return index.resolve(key)
 
     def _mark_failed(self, row: _Row, values: dict[str, Any]) -> None:
         if self.referenced:
@@ -359,7 +411,7 @@ class SheetImport:
             return
         rows, payloads = zip(*self.pending, strict=True)
         self.pending = []
-        ids = bulk.insert_rows(self.session, self.entity, list(payloads))
+        ids = [written["id"] for written in bulk.insert_rows(self.session, self.entity, list(payloads))]
         index = self.ctx.ref_index(self.spec.name) if self.referenced else None
         for row, payload, object_id in zip(rows, payloads, ids, strict=True):
             self.own.add(row.key, object_id)
@@ -367,7 +419,7 @@ class SheetImport:
                 index.add(payload, object_id)
         self.stats.created += len(ids)
 
-    def _update(self, row: _Row, object_id: int, snapshot: dict[str, Any]) -> None:
+    def _update(self, row: _Row, object_id: int, snapshot: dict[str, Any], stored: dict[str, Any]) -> None:
         payload = self._validate(row, {**snapshot, **row.data})
         if payload is None:
             return
@@ -385,6 +437,6 @@ class SheetImport:
             row, payload, object_id
         ):
             return
-        self.changes.append((object_id, snapshot, payload))
+        self.changes.append((stored, payload))
         if self.referenced:
             self.ctx.ref_index(self.spec.name).add(payload, object_id)

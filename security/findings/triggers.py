@@ -20,23 +20,30 @@ import datetime as dt
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from sqlalchemy import delete, event, inspect, select
+from sqlalchemy import delete, event, insert, inspect, select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.base import NO_VALUE
 
 from inventory.models import Host, NetworkAttachment, Product, ProductUsage, Project, Resource, System
 from security.findings.models import FindingEvaluationRequest
+from taizhang.bulk import on_write
 
 WHOLE = None
 _INFO_KEY = "findings_dirty_systems"
 _NOTIFY_KEY = "findings_requested"
 
 SystemsOf = Callable[[Any], set[int] | None]
+RowSystemsOf = Callable[[dict[str, Any]], set[int] | None]
 WATCHED: dict[type, SystemsOf] = {}
+WATCHED_ROWS: dict[type, RowSystemsOf] = {}
 
 
-def watch(model: type, systems_of: SystemsOf) -> None:
+def watch(model: type, systems_of: SystemsOf, row_systems_of: RowSystemsOf | None = None) -> None:
+    """``systems_of`` reads a flushed object; ``row_systems_of`` a row of a batched write
+    (``taizhang.bulk``: columns, and many-to-many lists as ids), giving the system ids it names
+    (an empty set: none) or ``WHOLE``. Without it a batch asks for the whole ledger."""
     WATCHED[model] = systems_of
+    WATCHED_ROWS[model] = row_systems_of or (lambda row: WHOLE)
 
 
 def _column_values(obj: Any, name: str) -> set[int] | None:
@@ -55,12 +62,20 @@ def _linked_systems(obj: Any) -> set[int] | None:
     return ids or WHOLE
 
 
-watch(System, lambda obj: {obj.id})
-watch(Host, _linked_systems)
-watch(Project, _linked_systems)
-watch(NetworkAttachment, lambda obj: _column_values(obj, "system_id"))
-watch(ProductUsage, lambda obj: _column_values(obj, "system_id"))
-watch(Resource, lambda obj: _column_values(obj, "system_id"))
+def _row_column(name: str) -> RowSystemsOf:
+    return lambda row: {row[name]} if row.get(name) is not None else set()
+
+
+def _row_systems(row: dict[str, Any]) -> set[int] | None:
+    return set(row.get("systems") or ())
+
+
+watch(System, lambda obj: {obj.id}, lambda row: {row["id"]})
+watch(Host, _linked_systems, _row_systems)
+watch(Project, _linked_systems, _row_systems)
+watch(NetworkAttachment, lambda obj: _column_values(obj, "system_id"), _row_column("system_id"))
+watch(ProductUsage, lambda obj: _column_values(obj, "system_id"), _row_column("system_id"))
+watch(Resource, lambda obj: _column_values(obj, "system_id"), _row_column("system_id"))
 watch(Product, lambda obj: WHOLE)  # used by many systems: cheaper to re-run everything once
 
 
@@ -97,7 +112,7 @@ def _watch_domains() -> None:
         RiskAssessment,
     )
     for model in per_system:
-        watch(model, by_system)
+        watch(model, by_system, _row_column("system_id"))
     # a catalogue edition changes what "current" means for every subscription; a unit plan or a
     # drill covers systems through the unit; incidents and results are few: re-run everything
     whole: tuple[type, ...] = (CatalogueVersion, CatalogueItem, EmergencyPlan, Drill, Incident, CheckResult)
@@ -130,6 +145,26 @@ def _collect(session: Session, _ctx: Any) -> None:
         _note(session, systems_of(obj))
 
 
+@on_write
+def _collect_batch(
+    session: Session, model: type, rows: list[dict[str, Any]], previous: list[dict[str, Any]] | None
+) -> None:
+    """Rows written by ``taizhang.bulk``, which flush listeners do not see.
+
+    As for a flushed object, a row concerns the systems it names before and after the write;
+    naming none, it concerns the whole ledger.
+    """
+    systems_of = WATCHED_ROWS.get(model)
+    if systems_of is None:
+        return
+    for position, row in enumerate(rows):
+        systems = systems_of(row)
+        if systems is not None and previous is not None:
+            earlier = systems_of(previous[position])
+            systems = None if earlier is None else systems | earlier
+        _note(session, systems or WHOLE)
+
+
 def request_evaluation(session: Session, system_ids: Iterable[int] | None = None) -> None:
     """Ask for a re-evaluation of some systems (None: the whole ledger) when ``session`` commits."""
     _note(session, None if system_ids is None else set(system_ids))
@@ -143,9 +178,11 @@ def _enqueue(session: Session) -> None:
     if not pending or (not pending["whole"] and not pending["ids"]):
         return
     if pending["whole"]:
-        session.add(FindingEvaluationRequest(system_id=None, reason="whole"))
+        rows = [{"system_id": None, "reason": "whole"}]
     else:
-        session.add_all(FindingEvaluationRequest(system_id=i, reason="write") for i in sorted(pending["ids"]))
+        rows = [{"system_id": i, "reason": "write"} for i in sorted(pending["ids"])]
+    # one executemany: a flush would insert the requests one by one (RETURNING each id)
+    session.execute(insert(FindingEvaluationRequest), rows)
     session.info[_NOTIFY_KEY] = True
 
 

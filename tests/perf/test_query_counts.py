@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
@@ -24,12 +24,12 @@ PUMP_THREAD = "findings-pump"
 
 
 @contextmanager
-def counting(engine: Engine) -> Iterator[list[str]]:
-    """The statements run meanwhile, but the findings pump's (the app re-evaluates in the background)."""
+def counting(engine: Engine, *, skip_thread: str | None = PUMP_THREAD) -> Iterator[list[str]]:
+    """Statements ``engine`` runs meanwhile; not those of ``skip_thread`` (the app's findings pump)."""
     statements: list[str] = []
 
     def record(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
-        if threading.current_thread().name != PUMP_THREAD:
+        if skip_thread is None or threading.current_thread().name != skip_thread:
             statements.append(statement)
 
     event.listen(engine, "before_cursor_execute", record)
@@ -126,3 +126,43 @@ def test_metrics_statements_do_not_grow_with_the_ledger(client: TestClient, engi
     assert larger_groups == small_groups
     assert larger == small
     assert max(small_groups.values()) <= 6, small_groups  # a few queries per group
+
+
+@pytest.mark.parametrize("role", ["admin", "unit"])
+def test_bulk_create_runs_the_same_statements_for_5_or_50_rows(
+    anon: TestClient, client: TestClient, make_user: Callable[..., dict[str, str]], role: str
+) -> None:
+    """A bulk create checks, writes, links and logs its rows with a fixed number of statements."""
+    from taizhang import db
+
+    api = "/api/v1/inventory"
+    unit = client.post(f"{api}/units", json={"code": "U1", "name": "县教育局", "kind": "township"}).json()
+    systems = [
+        client.post(
+            f"{api}/systems",
+            json={"catalogue_number": f"S-{i}", "name": f"系统{i}", "owner_unit_id": unit["id"]},
+        ).json()["id"]
+        for i in range(60)
+    ]
+    headers = dict(client.headers) if role == "admin" else make_user("edu", "unit", (unit["id"],))
+    counts = []
+    for size in (5, 50):
+        hosts = [
+            {
+                "hostname": f"h{size}-{i}",
+                "kind": "virtual",
+                "ip_addresses": [f"10.0.{size}.{i}"],
+                "unit_id": unit["id"],
+                "system_ids": [systems[i], systems[i + 1]],
+            }
+            for i in range(size)
+        ]
+        new_systems = [
+            {"catalogue_number": f"N{size}-{i}", "name": f"新系统{i}", "owner_unit_id": unit["id"]}
+            for i in range(size)
+        ]
+        with counting(db.get_engine(), skip_thread=PUMP_THREAD) as statements:
+            assert anon.post(f"{api}/hosts", json=hosts, headers=headers).status_code == 201
+            assert anon.post(f"{api}/systems", json=new_systems, headers=headers).status_code == 201
+        counts.append(len(statements))
+    assert counts[0] == counts[1], f"{counts[0]} statements for 5 rows, {counts[1]} for 50"
