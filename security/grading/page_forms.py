@@ -28,6 +28,7 @@ from security.grading.entities import (
 )
 from taizhang.crud import Entity
 from taizhang.web.forms import FormField, FormState
+from taizhang.web.record_forms import RecordForm
 from taizhang.web.render import enum_choices
 
 LEVELS = [(str(n), f"第{'一二三四五'[n - 1]}级") for n in range(1, 6)]
@@ -59,24 +60,42 @@ class RecordKind:
     title: str
     summary_fields: tuple[str, ...]
     widgets: Sequence[Widget] = field(default_factory=tuple)
+    # fields the service computes when left empty (the conclusion from the figures): an edit form
+    # shows them empty, so changed figures give a new conclusion instead of a mismatch
+    derived: tuple[str, ...] = ()
 
     @property
     def fields(self) -> list[FormField]:
         return [w.form_field for w in self.widgets]
 
+    @property
+    def form(self) -> RecordForm:
+        return RecordForm(
+            slug=self.slug,
+            entity=self.entity,
+            noun=f"{self.title}记录",
+            fields=tuple(self.fields),
+            template="security/record_form.html",
+            url=f"/security/records/{self.slug}/{{id}}",
+            values_of=self._values_of if self.derived else None,
+        )
+
+    def _values_of(self, record: Any, fields: Sequence[FormField]) -> FormState:
+        form = FormState.from_object(record, fields)
+        form.values.update(dict.fromkeys(self.derived, ""))
+        return form
+
+    def options(self) -> dict[str, Sequence[tuple[str, str]]]:
+        return {w.name: w.options for w in self.widgets if w.options}
+
     def labels(self) -> dict[str, str]:
         return {w.name: self.entity.label_of(w.name) for w in self.widgets}
 
     def required(self) -> set[str]:
-        return {n for n, info in self.entity.create.model_fields.items() if info.is_required()}
+        return self.form.required()
 
     def new_form(self) -> FormState:
-        values: dict[str, Any] = {}
-        for w in self.widgets:
-            info = self.entity.create.model_fields[w.name]
-            default = None if info.is_required() else info.get_default(call_default_factory=True)
-            values[w.name] = "" if default is None else str(getattr(default, "value", default))
-        return FormState(values=values)
+        return self.form.blank()
 
 
 def _date(name: str, help: str = "") -> Widget:
@@ -117,6 +136,7 @@ KINDS: dict[str, RecordKind] = {
                 _count("low_risk_count"),
                 Widget("notes", "textarea"),
             ),
+            derived=("template_version", "conclusion"),
         ),
         RecordKind(
             "mlps-gradings",
@@ -165,6 +185,7 @@ KINDS: dict[str, RecordKind] = {
                 _date("filed_on"),
                 Widget("notes", "textarea"),
             ),
+            derived=("conclusion",),
         ),
         RecordKind(
             "risk-assessments",

@@ -185,7 +185,7 @@ def test_edit_records_the_actor_and_detects_a_stale_version(
     assert "市级政务云" in history and "web_ops" in history
 
     stale = ops.post(f"/systems/{county.edu_system}/edit", data={**data, "name": "旧页面的改动"})
-    assert stale.status_code == 422 and "已被他人修改" in stale.text
+    assert stale.status_code == 409 and "已被他人修改" in stale.text
     assert 'value="旧页面的改动"' in stale.text
     session.expire_all()
     assert session.get(System, county.edu_system).name == "学籍管理系统"
