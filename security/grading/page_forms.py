@@ -13,17 +13,23 @@ from typing import Any
 
 from security.grading.choices import (
     CryptoConclusion,
+    CryptoPlanConclusion,
     GradingReason,
     GradingStatus,
     MlpsConclusion,
     MlpsTemplate,
+    RectificationStatus,
+    RiskLevel,
     RiskMethod,
 )
 from security.grading.entities import (
     CRYPTO_ASSESSMENTS,
+    CRYPTO_PLANS,
     MLPS_ASSESSMENTS,
     MLPS_FILINGS,
     MLPS_GRADINGS,
+    MLPS_RECTIFICATIONS,
+    MLPS_SELF_CHECKS,
     RISK_ASSESSMENTS,
 )
 from taizhang.crud import Entity
@@ -166,6 +172,48 @@ KINDS: dict[str, RecordKind] = {
                 Widget("police_authority"),
                 Widget("certificate_number"),
                 _date("issued_on"),
+                Widget("notes", "textarea"),
+            ),
+        ),
+        RecordKind(
+            "mlps-self-checks",
+            MLPS_SELF_CHECKS,
+            "等保自查",
+            ("checked_on", "checked_by", "issues_found"),
+            (
+                _date("checked_on", "已定级系统每年至少开展一次自查"),
+                Widget("checked_by"),
+                _count("issues_found"),
+                Widget("report_reference"),
+                Widget("notes", "textarea"),
+            ),
+        ),
+        RecordKind(
+            "mlps-rectifications",
+            MLPS_RECTIFICATIONS,
+            "整改项",
+            ("description", "owner", "due_on", "status"),
+            (
+                Widget("assessment_id", "select", blank="（不关联）", help="发现该问题的等级测评"),
+                Widget("description", "textarea"),
+                Widget("risk_level", "select", enum_choices(RiskLevel)),
+                Widget("owner"),
+                _date("due_on"),
+                Widget("status", "select", enum_choices(RectificationStatus)),
+                _date("completed_on", "整改完成时填写，不能晚于今天"),
+            ),
+        ),
+        RecordKind(
+            "crypto-plans",
+            CRYPTO_PLANS,
+            "密码应用方案",
+            ("drafted_on", "title", "conclusion"),
+            (
+                Widget("title"),
+                _date("drafted_on", "方案应与系统同步规划，在项目审批前编制"),
+                _date("evaluated_on"),
+                Widget("evaluation_agency"),
+                Widget("conclusion", "select", enum_choices(CryptoPlanConclusion), "（尚未评估）"),
                 Widget("notes", "textarea"),
             ),
         ),

@@ -23,6 +23,7 @@ from security.evidence import service as evidence
 from security.evidence.choices import EvidenceKind
 from security.grading import service
 from security.grading.page_forms import KINDS, RecordKind
+from security.grading.status import SecurityStatus, problem_items
 from taizhang import crud
 from taizhang.api import DB
 from taizhang.auth.principal import Principal
@@ -45,9 +46,9 @@ _TIMELINE: list[tuple[str, str, str, str | None]] = [
     ("gradings", "定级", "graded_on", "mlps-gradings"),
     ("filings", "备案", "submitted_on", "mlps-filings"),
     ("assessments", "等级测评", "assessed_on", "mlps-assessments"),
-    ("self_checks", "等保自查", "checked_on", None),
-    ("rectifications", "整改（未完成）", "due_on", None),
-    ("crypto_plans", "密码应用方案", "drafted_on", None),
+    ("self_checks", "等保自查", "checked_on", "mlps-self-checks"),
+    ("rectifications", "整改（未完成）", "due_on", "mlps-rectifications"),
+    ("crypto_plans", "密码应用方案", "drafted_on", "crypto-plans"),
     ("crypto_assessments", "密评", "assessed_on", "crypto-assessments"),
     ("risk_assessments", "风险评估", "assessed_on", "risk-assessments"),
 ]
@@ -60,7 +61,7 @@ def _kind(slug: str) -> RecordKind:
 
 
 def _describe(record: Any) -> str:
-    for name in ("report_number", "certificate_number", "description", "scope", "title"):
+    for name in ("report_number", "certificate_number", "description", "scope", "title", "report_reference"):
         value = getattr(record, name, None)
         if value:
             return str(value)[:60]
@@ -121,15 +122,46 @@ for _kind_def in KINDS.values():
     )
 
 
+# the form that settles each problem of the overview (see security.grading.status._PROBLEMS)
+_FIXED_BY: dict[str, str] = {
+    "mlps.filing_overdue": "mlps-filings",
+    "mlps.certificate_expired": "mlps-filings",
+    "mlps.certificate_expiring": "mlps-filings",
+    "mlps.assessment_overdue": "mlps-assessments",
+    "mlps.prelaunch_assessment_missing": "mlps-assessments",
+    "mlps.retest_required": "mlps-assessments",
+    "mlps.self_check_overdue": "mlps-self-checks",
+    "crypto.plan_missing": "crypto-plans",
+    "crypto.assessment_overdue": "crypto-assessments",
+    "crypto.failing": "crypto-assessments",
+    "risk.assessment_overdue": "risk-assessments",
+}
+
+
+def _problem_links(row: SecurityStatus, can_write: bool) -> list[tuple[str, str | None]]:
+    """Each problem of a system with, for a user who may write, the form that settles it."""
+    out: list[tuple[str, str | None]] = []
+    for key, label in problem_items(row):
+        url = None
+        if can_write and key in _FIXED_BY:
+            url = f"/security/systems/{row.system_id}/{_FIXED_BY[key]}/new"
+        elif can_write and key == "mlps.overdue_rectifications" and row.mlps.overdue_rectification_ids:
+            url = f"/security/records/mlps-rectifications/{row.mlps.overdue_rectification_ids[0]}/edit"
+        out.append((label, url))
+    return out
+
+
 @router.get("/security")
 def overview(
     request: Request, principal: Principal = page_allow(Permission.SECURITY_READ), session: Session = DB
 ) -> Response:
     rows = service.security_statuses(session, scope=principal.scope)
+    can_write = principal.can(Permission.SECURITY_WRITE)
     context = {
         "page_title": "等保与密评",
-        "rows": rows,
+        "rows": [(r, _problem_links(r, can_write)) for r in rows],
         "with_problems": sum(1 for r in rows if r.problems),
+        "can_write": can_write,
     }
     return render(request, "security/overview.html", context)
 
@@ -141,13 +173,19 @@ def _form_context(
 
     def context(form: FormState) -> dict[str, Any]:
         _, records = service.load_records(
-            session, scope=principal.scope, system_ids=[system.id], tables=["gradings"]
+            session, scope=principal.scope, system_ids=[system.id], tables=["gradings", "assessments"]
         )
         gradings = sorted(records[system.id].gradings, key=lambda g: g.graded_on, reverse=True)
-        grading_options = [(str(g.id), f"{g.graded_on} 第{'一二三四五'[g.level - 1]}级") for g in gradings]
+        assessments = sorted(records[system.id].assessments, key=lambda a: a.assessed_on, reverse=True)
         action = f"修改{kind.title}" if record is not None else f"登记{kind.title}"
         return {
-            "options": {**kind.options(), "grading_id": grading_options},
+            "options": {
+                **kind.options(),
+                "grading_id": [
+                    (str(g.id), f"{g.graded_on} 第{'一二三四五'[g.level - 1]}级") for g in gradings
+                ],
+                "assessment_id": [(str(a.id), f"{a.assessed_on} {a.report_number}") for a in assessments],
+            },
             "page_title": f"{action}：{system.name}",
             "action": action,
             "kind": kind,

@@ -31,7 +31,7 @@ from security.response import service
 from security.response.choices import DrillType, IncidentCategory, IncidentGrade
 from security.response.dates import incident_deadlines
 from security.response.entities import DRILLS, INCIDENTS, PLANS
-from security.response.models import Drill, Incident
+from security.response.models import Drill, EmergencyPlan, Incident
 from taizhang import crud
 from taizhang.api import DB
 from taizhang.auth.principal import Principal
@@ -72,14 +72,25 @@ INCIDENT_FIELDS = [
     FormField("report_recipient"),
     FormField("description", "textarea"),
 ]
+PLAN_FIELDS = [
+    FormField("name"),
+    FormField("unit_id", "select"),
+    FormField("system_id", "select"),
+    FormField("plan_version"),
+    FormField("approved_on", "date"),
+    FormField("last_reviewed_on", "date"),
+    FormField("description", "textarea"),
+]
 _LOCAL_MINUTE = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2})?$")
 
 
 def drill_panel(session: Session, principal: Principal, system: System) -> dict[str, Any]:
-    plans = all_rows(session, PLANS, scope=principal.scope, filters={"system_id": system.id})
-    drills = [d for d in _drills(session, principal) if d.plan_id in {p.id for p in plans}]
+    status = service.drill_status(session, system.id, scope=principal.scope)
+    # the plans that cover the system: its own, or else its unit's (as the status counts them)
+    plans = [p for p in all_rows(session, PLANS, scope=principal.scope) if p.id in status.plan_ids]
+    drills = [d for d in _drills(session, principal) if d.plan_id in status.plan_ids]
     return {
-        "status": service.drill_status(session, system.id, scope=principal.scope),
+        "status": status,
         "plans": plans,
         "drills": drills[:10],
         "can_write": principal.can(Permission.SECURITY_WRITE),
@@ -113,6 +124,7 @@ register_panel(
         130,
     ),
 )
+register_object_type(ObjectType(object_type_of(EmergencyPlan), "应急预案", PLANS, "/security/plans/{id}"))
 register_object_type(ObjectType(object_type_of(Drill), "应急演练", DRILLS, "/security/drills/{id}"))
 register_object_type(
     ObjectType(object_type_of(Incident), "网络安全事件", INCIDENTS, "/security/incidents/{id}")
@@ -172,6 +184,40 @@ INCIDENT_FORM = RecordForm(
 )
 
 
+PLAN_FORM = RecordForm(
+    "plans",
+    PLANS,
+    "应急预案",
+    tuple(PLAN_FIELDS),
+    "response/plan_form.html",
+    "/security/plans/{id}",
+)
+
+
+def _plan_context(session: Session, principal: Principal, record: EmergencyPlan | None) -> dict[str, Any]:
+    units = views.units(session, principal.scope)
+    systems = views.visible_systems(
+        session.execute(select(System).order_by(System.catalogue_number)).scalars(), principal.scope
+    )
+    return {
+        "page_title": f"修改应急预案：{record.name}" if record else "登记应急预案",
+        "options": {
+            "unit_id": [(str(u.id), f"{u.code} {u.name}") for u in units],
+            "system_id": [(str(s.id), f"{s.catalogue_number} {s.name}") for s in systems],
+        },
+    }
+
+
+def _plan_preset(request: Request) -> dict[str, Any]:
+    """From a system's page: that system and its owner unit."""
+    raw = request.query_params.get("system_id", "")
+    preset: dict[str, Any] = {"system_id": raw if raw.isdigit() else ""}
+    unit = request.query_params.get("unit_id", "")
+    if unit.isdigit():
+        preset["unit_id"] = unit
+    return preset
+
+
 def _drill_context(session: Session, principal: Principal, record: Drill | None) -> dict[str, Any]:
     plans = all_rows(session, PLANS, scope=principal.scope)
     return {
@@ -210,6 +256,7 @@ class ResponseForm:
 
 
 FORMS: dict[str, ResponseForm] = {
+    "plans": ResponseForm(PLAN_FORM, _plan_context, _plan_preset),
     "drills": ResponseForm(
         DRILL_FORM,
         _drill_context,
@@ -289,6 +336,41 @@ def record_update(
     return record_forms.update(request, session, principal, form.spec, record_id, form_data, context)
 
 
+# ---------------------------------------------------------------- plans
+
+
+@router.get("/security/plans/{plan_id:int}")
+def plan_page(
+    request: Request,
+    plan_id: int,
+    principal: Principal = page_allow(Permission.SECURITY_READ),
+    session: Session = DB,
+) -> Response:
+    plan = crud.get(session, PLANS, plan_id, scope=principal.scope)
+    schedule = service.plan_schedules(session, scope=principal.scope, plan_ids=[plan.id])[0]
+    systems = views.visible_systems(
+        session.execute(select(System).where(System.id == plan.system_id)).scalars(), principal.scope
+    )
+    context = {
+        "page_title": f"应急预案：{plan.name}",
+        "plan": plan,
+        "schedule": schedule,
+        "system": systems[0] if systems else None,
+        "unit_name": views.unit_names(session, [plan.unit_id]).get(plan.unit_id, ""),
+        "drills": [d for d in _drills(session, principal) if d.plan_id == plan.id],
+        "can_write": principal.can(Permission.SECURITY_WRITE),
+        **evidence_context(
+            session,
+            principal,
+            object_type_of(EmergencyPlan),
+            plan.id,
+            f"/security/plans/{plan.id}",
+            EvidenceKind.PLAN_DOCUMENT,
+        ),
+    }
+    return render(request, "response/plan.html", context)
+
+
 # ---------------------------------------------------------------- drills
 
 
@@ -352,42 +434,19 @@ def incident_page(
     return render(request, "response/incident.html", context)
 
 
-def _evidence_post(
+@router.post("/security/{slug}/{record_id:int}/evidence")
+def record_evidence(
     request: Request,
-    principal: Principal,
-    session: Session,
-    form_data: FormData,
-    target: tuple[str, int, str],
+    slug: str,
+    record_id: int,
+    form_data: FormData = CsrfForm,
+    principal: Principal = page_allow(Permission.SECURITY_WRITE),
+    session: Session = DB,
 ) -> Response:
-    """Attach the file; an error comes back as an error message on the record page."""
-    object_type, object_id, path = target
-    error = upload_evidence(session, principal, object_type, object_id, form_data)
-    response = RedirectResponse(f"{path}#evidence", status_code=303)
+    """Attach a file to a plan, drill or incident; an error comes back as a message on its page."""
+    spec = _form(slug).spec
+    record = crud.get(session, spec.entity, record_id, scope=principal.scope)
+    error = upload_evidence(session, principal, object_type_of(spec.entity.model), record_id, form_data)
+    response = RedirectResponse(f"{spec.page_of(record)}#evidence", status_code=303)
     flash.add(request, response, error or "已上传佐证材料", "error" if error else "success")
     return response
-
-
-@router.post("/security/drills/{drill_id:int}/evidence")
-def drill_evidence(
-    request: Request,
-    drill_id: int,
-    form_data: FormData = CsrfForm,
-    principal: Principal = page_allow(Permission.SECURITY_WRITE),
-    session: Session = DB,
-) -> Response:
-    crud.get(session, DRILLS, drill_id, scope=principal.scope)
-    target = (object_type_of(Drill), drill_id, f"/security/drills/{drill_id}")
-    return _evidence_post(request, principal, session, form_data, target)
-
-
-@router.post("/security/incidents/{incident_id:int}/evidence")
-def incident_evidence(
-    request: Request,
-    incident_id: int,
-    form_data: FormData = CsrfForm,
-    principal: Principal = page_allow(Permission.SECURITY_WRITE),
-    session: Session = DB,
-) -> Response:
-    crud.get(session, INCIDENTS, incident_id, scope=principal.scope)
-    target = (object_type_of(Incident), incident_id, f"/security/incidents/{incident_id}")
-    return _evidence_post(request, principal, session, form_data, target)
