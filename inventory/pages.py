@@ -196,7 +196,7 @@ def system_update(
 ) -> Response:
     system = crud.get(session, SYSTEMS, system_id, scope=principal.scope)
     form = FormState.from_form(form_data, SYSTEM_FIELDS)
-    payload = form.payload(SYSTEMS.update, SYSTEM_FIELDS, partial=True)
+    payload = form.payload(SYSTEMS.update, SYSTEM_FIELDS, partial=True, create=SYSTEMS.create)
     updated = None
     if payload is not None:
         updated = save(
@@ -211,7 +211,7 @@ def system_update(
             request,
             "inventory/system_form.html",
             form_context(session, principal, form, system),
-            status_code=422,
+            status_code=form.status_code,  # 409 when someone saved the system meanwhile
         )
     response = RedirectResponse(f"/systems/{system_id}", status_code=303)
     flash.add(request, response, f"已保存对“{updated.name}”的修改")

@@ -2,10 +2,12 @@
 
 One daemon thread per API process. ``notify()`` (called after a commit that queued evaluation
 requests) wakes it; it waits ``DEBOUNCE_SECONDS`` so a burst of writes becomes one evaluation,
-then consumes the queue (``triggers.process_pending``) in its own session. Once a day (the first
-wake-up or ``POLL_SECONDS`` tick of a new date) it also evaluates the whole ledger, which is how
-deadlines that pass and waivers that expire show up without any write. Failures are logged and
-retried at the next wake-up; requests are only removed by a committed evaluation.
+then consumes the queue (``triggers.process_pending``) in its own transaction, committed before
+anything else so the writes' findings show up within seconds. Once a day (the first wake-up or
+``POLL_SECONDS`` tick of a new date) it then evaluates the whole ledger in a second transaction,
+which is how deadlines that pass and waivers that expire show up without any write. A failed run
+is logged and retried after ``RETRY_SECONDS`` (not only at the next write): requests are only
+removed by a committed evaluation, and pages show "re-evaluation pending" while any remain.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ log = logging.getLogger("taizhang.findings")
 
 DEBOUNCE_SECONDS = 2.0
 POLL_SECONDS = 600.0
+RETRY_SECONDS = 5.0
 
 
 class EvaluationPump:
@@ -48,8 +51,9 @@ class EvaluationPump:
             self._thread = None
 
     def _loop(self) -> None:
+        failed = False
         while not self._stop.is_set():
-            self._wake.wait(POLL_SECONDS)
+            self._wake.wait(RETRY_SECONDS if failed else POLL_SECONDS)
             if self._stop.is_set():
                 return
             self._wake.clear()
@@ -57,8 +61,10 @@ class EvaluationPump:
                 return
             try:
                 self.run_once()
+                failed = False
             except Exception:  # keep the thread alive; the queue keeps the requests
-                log.exception("background evaluation failed")
+                log.exception("background evaluation failed; retrying in %.0f s", RETRY_SECONDS)
+                failed = True
 
     def run_once(self) -> dict[str, Any] | None:
         from security.findings.engine import evaluate
@@ -68,13 +74,18 @@ class EvaluationPump:
         today = dt.date.today()
         # Deferred, not BEGIN IMMEDIATE: an evaluation reads for seconds and must not hold SQLite's
         # write lock meanwhile, or API writers time out behind it. A conflict fails this run (logged,
-        # the queue is kept) instead of a user's request.
+        # the queue is kept, retried) instead of a user's request.
         with session_scope(actor="system:findings", write=False) as session:
             result = process_pending(session, today=today)
-            if self._daily and self._last_whole != today and (result is None or result["partial"]):
-                result = {"requests": 0, **evaluate(session, today=today).as_dict()}
-            if result is not None and not result["partial"]:
-                self._last_whole = today
+        if result is not None and not result["partial"]:
+            self._last_whole = today
+        # The day's whole-ledger run commits on its own: the queued writes' findings (committed
+        # above) must not wait for it.
+        if self._daily and self._last_whole != today:
+            requests = result["requests"] if result is not None else 0
+            with session_scope(actor="system:findings", write=False) as session:
+                result = {"requests": requests, **evaluate(session, today=today).as_dict()}
+            self._last_whole = today
         self.runs += 1
         return result
 

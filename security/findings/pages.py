@@ -17,13 +17,15 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from starlette.datastructures import FormData
 
+from inventory.entities import SYSTEMS
 from inventory.models import System, Unit
-from security.findings import notice_pages, service, waivers
+from security.findings import background, notice_pages, service, waivers
 from security.findings.choices import SEVERITY_ORDER, FindingState, Severity
 from security.findings.models import Finding, FindingComment
 from security.findings.rules import all_rules
 from security.findings.schemas import WaiverCreate
-from taizhang import changelog_query
+from security.findings.triggers import evaluation_pending
+from taizhang import changelog_query, crud
 from taizhang.api import DB
 from taizhang.auth.models import User
 from taizhang.auth.principal import Principal
@@ -101,6 +103,8 @@ def findings_list(
         "unit_id": _int_or_none(unit_id),
         "system_id": _int_or_none(system_id),
     }
+    # asked before the rows are read: if nothing waits, the rows below reflect every committed write
+    pending = evaluation_pending(session, filters["system_id"])
     stmt = service.finding_query(principal.scope, q=(q or "").strip() or None, **filters)
     total = count_of(session, stmt)
     pages = max(1, -(-total // PER_PAGE))
@@ -116,7 +120,10 @@ def findings_list(
         "chosen": {k: ("" if v is None else str(getattr(v, "value", v))) for k, v in filters.items()},
         "enums": {"state": FindingState, "severity": Severity},
         "can_write": principal.can(WRITE),
+        "pending": pending,
     }
+    if pending:
+        background.notify()
     return render(request, "findings/list.html", context)
 
 
@@ -276,13 +283,32 @@ def waivers_list(
 
 
 def system_panel(session: Session, principal: Principal, system: System) -> dict[str, Any]:
+    """The system's live findings, and whether a saved change still waits for re-evaluation.
+
+    While one waits the panel says so and refreshes itself (``/findings/systems/{id}/panel``) until
+    the background evaluation has committed, so a user who just recorded an assessment watches the
+    finding it settles go away instead of reading the findings of before the save.
+    """
+    pending = evaluation_pending(session, system.id)  # before the rows: see evaluation_pending
     stmt = service.finding_query(principal.scope, system_id=system.id).where(
         Finding.state.in_(service.LIVE_STATES)
     )
     rows = list(session.execute(stmt).scalars())
     rank = {s: i for i, s in enumerate(SEVERITY_ORDER)}
     rows.sort(key=lambda f: (f.state is FindingState.WAIVED, rank[f.severity], f.id))
-    return {"findings": rows}
+    if pending:
+        background.notify()  # also wakes this process's pump for writes made elsewhere (CLI, sync)
+    return {"findings": rows, "pending": pending}
+
+
+@router.get("/findings/systems/{system_id:int}/panel")
+def system_panel_fragment(
+    request: Request, system_id: int, principal: Principal = page_allow(READ), session: Session = DB
+) -> Response:
+    """The findings panel of a system page, alone: what its htmx refresh swaps in."""
+    system = crud.get(session, SYSTEMS, system_id, scope=principal.scope)
+    context = {"data": system_panel(session, principal, system), "obj": system}
+    return render(request, "findings/system_panel.html", context)
 
 
 def dashboard_section(session: Session, principal: Principal) -> dict[str, Any]:

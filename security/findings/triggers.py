@@ -20,7 +20,7 @@ import datetime as dt
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from sqlalchemy import delete, event, insert, inspect, select
+from sqlalchemy import delete, event, insert, inspect, or_, select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.base import NO_VALUE
 
@@ -221,6 +221,24 @@ def claim_pending(session: Session) -> tuple[bool, set[int], int]:
         )
     whole = any(r.system_id is None for r in rows)
     return whole, {r.system_id for r in rows if r.system_id is not None}, len(rows)
+
+
+def evaluation_pending(session: Session, system_id: int | None = None) -> bool:
+    """Whether a committed write still waits for its re-evaluation (of ``system_id``, or of anything).
+
+    A page that shows findings asks this *before* reading them: if nothing was pending then, every
+    write committed before that moment has been evaluated, and the findings read after it are current.
+    Rows the pump has claimed stay visible to other transactions until its evaluation commits.
+    """
+    stmt = select(FindingEvaluationRequest.id)
+    if system_id is not None:
+        stmt = stmt.where(
+            or_(
+                FindingEvaluationRequest.system_id == system_id,
+                FindingEvaluationRequest.system_id.is_(None),
+            )
+        )
+    return session.execute(stmt.limit(1)).first() is not None
 
 
 def process_pending(session: Session, *, today: dt.date | None = None) -> dict[str, Any] | None:

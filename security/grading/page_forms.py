@@ -13,21 +13,28 @@ from typing import Any
 
 from security.grading.choices import (
     CryptoConclusion,
+    CryptoPlanConclusion,
     GradingReason,
     GradingStatus,
     MlpsConclusion,
     MlpsTemplate,
+    RectificationStatus,
+    RiskLevel,
     RiskMethod,
 )
 from security.grading.entities import (
     CRYPTO_ASSESSMENTS,
+    CRYPTO_PLANS,
     MLPS_ASSESSMENTS,
     MLPS_FILINGS,
     MLPS_GRADINGS,
+    MLPS_RECTIFICATIONS,
+    MLPS_SELF_CHECKS,
     RISK_ASSESSMENTS,
 )
 from taizhang.crud import Entity
 from taizhang.web.forms import FormField, FormState
+from taizhang.web.record_forms import RecordForm
 from taizhang.web.render import enum_choices
 
 LEVELS = [(str(n), f"第{'一二三四五'[n - 1]}级") for n in range(1, 6)]
@@ -59,24 +66,42 @@ class RecordKind:
     title: str
     summary_fields: tuple[str, ...]
     widgets: Sequence[Widget] = field(default_factory=tuple)
+    # fields the service computes when left empty (the conclusion from the figures): an edit form
+    # shows them empty, so changed figures give a new conclusion instead of a mismatch
+    derived: tuple[str, ...] = ()
 
     @property
     def fields(self) -> list[FormField]:
         return [w.form_field for w in self.widgets]
 
+    @property
+    def form(self) -> RecordForm:
+        return RecordForm(
+            slug=self.slug,
+            entity=self.entity,
+            noun=f"{self.title}记录",
+            fields=tuple(self.fields),
+            template="security/record_form.html",
+            url=f"/security/records/{self.slug}/{{id}}",
+            values_of=self._values_of if self.derived else None,
+        )
+
+    def _values_of(self, record: Any, fields: Sequence[FormField]) -> FormState:
+        form = FormState.from_object(record, fields)
+        form.values.update(dict.fromkeys(self.derived, ""))
+        return form
+
+    def options(self) -> dict[str, Sequence[tuple[str, str]]]:
+        return {w.name: w.options for w in self.widgets if w.options}
+
     def labels(self) -> dict[str, str]:
         return {w.name: self.entity.label_of(w.name) for w in self.widgets}
 
     def required(self) -> set[str]:
-        return {n for n, info in self.entity.create.model_fields.items() if info.is_required()}
+        return self.form.required()
 
     def new_form(self) -> FormState:
-        values: dict[str, Any] = {}
-        for w in self.widgets:
-            info = self.entity.create.model_fields[w.name]
-            default = None if info.is_required() else info.get_default(call_default_factory=True)
-            values[w.name] = "" if default is None else str(getattr(default, "value", default))
-        return FormState(values=values)
+        return self.form.blank()
 
 
 def _date(name: str, help: str = "") -> Widget:
@@ -117,6 +142,7 @@ KINDS: dict[str, RecordKind] = {
                 _count("low_risk_count"),
                 Widget("notes", "textarea"),
             ),
+            derived=("template_version", "conclusion"),
         ),
         RecordKind(
             "mlps-gradings",
@@ -150,6 +176,48 @@ KINDS: dict[str, RecordKind] = {
             ),
         ),
         RecordKind(
+            "mlps-self-checks",
+            MLPS_SELF_CHECKS,
+            "等保自查",
+            ("checked_on", "checked_by", "issues_found"),
+            (
+                _date("checked_on", "已定级系统每年至少开展一次自查"),
+                Widget("checked_by"),
+                _count("issues_found"),
+                Widget("report_reference"),
+                Widget("notes", "textarea"),
+            ),
+        ),
+        RecordKind(
+            "mlps-rectifications",
+            MLPS_RECTIFICATIONS,
+            "整改项",
+            ("description", "owner", "due_on", "status"),
+            (
+                Widget("assessment_id", "select", blank="（不关联）", help="发现该问题的等级测评"),
+                Widget("description", "textarea"),
+                Widget("risk_level", "select", enum_choices(RiskLevel)),
+                Widget("owner"),
+                _date("due_on"),
+                Widget("status", "select", enum_choices(RectificationStatus)),
+                _date("completed_on", "整改完成时填写，不能晚于今天"),
+            ),
+        ),
+        RecordKind(
+            "crypto-plans",
+            CRYPTO_PLANS,
+            "密码应用方案",
+            ("drafted_on", "title", "conclusion"),
+            (
+                Widget("title"),
+                _date("drafted_on", "方案应与系统同步规划，在项目审批前编制"),
+                _date("evaluated_on"),
+                Widget("evaluation_agency"),
+                Widget("conclusion", "select", enum_choices(CryptoPlanConclusion), "（尚未评估）"),
+                Widget("notes", "textarea"),
+            ),
+        ),
+        RecordKind(
             "crypto-assessments",
             CRYPTO_ASSESSMENTS,
             "密评",
@@ -165,6 +233,7 @@ KINDS: dict[str, RecordKind] = {
                 _date("filed_on"),
                 Widget("notes", "textarea"),
             ),
+            derived=("conclusion",),
         ),
         RecordKind(
             "risk-assessments",

@@ -23,18 +23,20 @@ from security.evidence import service as evidence
 from security.evidence.choices import EvidenceKind
 from security.grading import service
 from security.grading.page_forms import KINDS, RecordKind
+from security.grading.status import SecurityStatus, problem_items
 from taizhang import crud
 from taizhang.api import DB
 from taizhang.auth.principal import Principal
 from taizhang.auth.roles import Permission
 from taizhang.changelog import object_type_of
 from taizhang.errors import DomainError, NotFound
-from taizhang.web import flash
-from taizhang.web.forms import FormField, FormState, save
+from taizhang.web import flash, record_forms
+from taizhang.web.forms import FormState
 from taizhang.web.objects import ObjectType, register_object_type
+from taizhang.web.record_forms import Context
 from taizhang.web.registry import NavEntry, Panel, register_nav, register_panel
 from taizhang.web.render import add_template_package, enum_choices, render
-from taizhang.web.security import CsrfForm, page_allow
+from taizhang.web.security import CsrfForm, Permit, page_allow, page_permit
 
 router = APIRouter(include_in_schema=False)
 add_template_package("security.grading")
@@ -44,9 +46,9 @@ _TIMELINE: list[tuple[str, str, str, str | None]] = [
     ("gradings", "定级", "graded_on", "mlps-gradings"),
     ("filings", "备案", "submitted_on", "mlps-filings"),
     ("assessments", "等级测评", "assessed_on", "mlps-assessments"),
-    ("self_checks", "等保自查", "checked_on", None),
-    ("rectifications", "整改（未完成）", "due_on", None),
-    ("crypto_plans", "密码应用方案", "drafted_on", None),
+    ("self_checks", "等保自查", "checked_on", "mlps-self-checks"),
+    ("rectifications", "整改（未完成）", "due_on", "mlps-rectifications"),
+    ("crypto_plans", "密码应用方案", "drafted_on", "crypto-plans"),
     ("crypto_assessments", "密评", "assessed_on", "crypto-assessments"),
     ("risk_assessments", "风险评估", "assessed_on", "risk-assessments"),
 ]
@@ -59,7 +61,7 @@ def _kind(slug: str) -> RecordKind:
 
 
 def _describe(record: Any) -> str:
-    for name in ("report_number", "certificate_number", "description", "scope", "title"):
+    for name in ("report_number", "certificate_number", "description", "scope", "title", "report_reference"):
         value = getattr(record, name, None)
         if value:
             return str(value)[:60]
@@ -120,37 +122,78 @@ for _kind_def in KINDS.values():
     )
 
 
+# the form that settles each problem of the overview (see security.grading.status._PROBLEMS)
+_FIXED_BY: dict[str, str] = {
+    "mlps.filing_overdue": "mlps-filings",
+    "mlps.certificate_expired": "mlps-filings",
+    "mlps.certificate_expiring": "mlps-filings",
+    "mlps.assessment_overdue": "mlps-assessments",
+    "mlps.prelaunch_assessment_missing": "mlps-assessments",
+    "mlps.retest_required": "mlps-assessments",
+    "mlps.self_check_overdue": "mlps-self-checks",
+    "crypto.plan_missing": "crypto-plans",
+    "crypto.assessment_overdue": "crypto-assessments",
+    "crypto.failing": "crypto-assessments",
+    "risk.assessment_overdue": "risk-assessments",
+}
+
+
+def _problem_links(row: SecurityStatus, can_write: bool) -> list[tuple[str, str | None]]:
+    """Each problem of a system with, for a user who may write, the form that settles it."""
+    out: list[tuple[str, str | None]] = []
+    for key, label in problem_items(row):
+        url = None
+        if can_write and key in _FIXED_BY:
+            url = f"/security/systems/{row.system_id}/{_FIXED_BY[key]}/new"
+        elif can_write and key == "mlps.overdue_rectifications" and row.mlps.overdue_rectification_ids:
+            url = f"/security/records/mlps-rectifications/{row.mlps.overdue_rectification_ids[0]}/edit"
+        out.append((label, url))
+    return out
+
+
 @router.get("/security")
 def overview(
     request: Request, principal: Principal = page_allow(Permission.SECURITY_READ), session: Session = DB
 ) -> Response:
     rows = service.security_statuses(session, scope=principal.scope)
+    can_write = principal.can(Permission.SECURITY_WRITE)
     context = {
         "page_title": "等保与密评",
-        "rows": rows,
+        "rows": [(r, _problem_links(r, can_write)) for r in rows],
         "with_problems": sum(1 for r in rows if r.problems),
+        "can_write": can_write,
     }
     return render(request, "security/overview.html", context)
 
 
 def _form_context(
-    session: Session, kind: RecordKind, system: System, form: FormState, principal: Principal
-) -> dict[str, Any]:
-    _, records = service.load_records(
-        session, scope=principal.scope, system_ids=[system.id], tables=["gradings"]
-    )
-    gradings = sorted(records[system.id].gradings, key=lambda g: g.graded_on, reverse=True)
-    return {
-        "options": {
-            "grading_id": [(str(g.id), f"{g.graded_on} 第{'一二三四五'[g.level - 1]}级") for g in gradings]
-        },
-        "page_title": f"登记{kind.title}：{system.name}",
-        "kind": kind,
-        "system": system,
-        "form": form,
-        "labels": kind.labels(),
-        "required": kind.required(),
-    }
+    session: Session, kind: RecordKind, system: System, principal: Principal, record: Any = None
+) -> Context:
+    """What the record form shows next to the user's input: the options, the system, the title."""
+
+    def context(form: FormState) -> dict[str, Any]:
+        _, records = service.load_records(
+            session, scope=principal.scope, system_ids=[system.id], tables=["gradings", "assessments"]
+        )
+        gradings = sorted(records[system.id].gradings, key=lambda g: g.graded_on, reverse=True)
+        assessments = sorted(records[system.id].assessments, key=lambda a: a.assessed_on, reverse=True)
+        action = f"修改{kind.title}" if record is not None else f"登记{kind.title}"
+        return {
+            "options": {
+                **kind.options(),
+                "grading_id": [
+                    (str(g.id), f"{g.graded_on} 第{'一二三四五'[g.level - 1]}级") for g in gradings
+                ],
+                "assessment_id": [(str(a.id), f"{a.assessed_on} {a.report_number}") for a in assessments],
+            },
+            "page_title": f"{action}：{system.name}",
+            "action": action,
+            "kind": kind,
+            "system": system,
+            "record": record,
+        }
+
+    return context
 
 
 @router.get("/security/systems/{system_id:int}/{slug}/new")
@@ -163,9 +206,8 @@ def record_new(
 ) -> Response:
     kind = _kind(slug)
     system = crud.get(session, SYSTEMS, system_id, scope=principal.scope)
-    return render(
-        request, "security/record_form.html", _form_context(session, kind, system, kind.new_form(), principal)
-    )
+    context = _form_context(session, kind, system, principal)
+    return record_forms.show(request, kind.form, kind.form.blank(), context)
 
 
 @router.post("/security/systems/{system_id:int}/{slug}/new")
@@ -179,26 +221,48 @@ def record_create(
 ) -> Response:
     kind = _kind(slug)
     system = crud.get(session, SYSTEMS, system_id, scope=principal.scope)
-    form = FormState.from_form(form_data, kind.fields)
-    form.values["system_id"] = str(system_id)
-    fields = [*kind.fields]
-    payload = form.payload(kind.entity.create, [*fields, FormField("system_id")], partial=False)
-    created = None
-    if payload is not None:
-        created = save(
-            session, form, fields, lambda: crud.create(session, kind.entity, payload, scope=principal.scope)
-        )
-    if created is None:
-        system = crud.get(session, SYSTEMS, system_id, scope=principal.scope)
-        return render(
-            request,
-            "security/record_form.html",
-            _form_context(session, kind, system, form, principal),
-            status_code=422,
-        )
-    response = RedirectResponse(f"/security/records/{slug}/{created.id}", status_code=303)
-    flash.add(request, response, f"已登记{kind.title}记录")
-    return response
+    context = _form_context(session, kind, system, principal)
+    return record_forms.create(
+        request, session, principal, kind.form, form_data, context, fixed={"system_id": str(system_id)}
+    )
+
+
+def _editable(
+    session: Session, slug: str, record_id: int, permit: Permit
+) -> tuple[RecordKind, Any, Principal]:
+    """The record in the user's scope (else 404), then the write permission (else 403)."""
+    kind = _kind(slug)
+    record = crud.get(session, kind.entity, record_id, scope=permit.scope)
+    return kind, record, permit.check()
+
+
+@router.get("/security/records/{slug}/{record_id:int}/edit")
+def record_edit(
+    request: Request,
+    slug: str,
+    record_id: int,
+    permit: Permit = page_permit(Permission.SECURITY_WRITE),
+    session: Session = DB,
+) -> Response:
+    kind, record, principal = _editable(session, slug, record_id, permit)
+    system = crud.get(session, SYSTEMS, record.system_id, scope=principal.scope)
+    context = _form_context(session, kind, system, principal, record)
+    return record_forms.show(request, kind.form, kind.form.of(record), context)
+
+
+@router.post("/security/records/{slug}/{record_id:int}/edit")
+def record_update(
+    request: Request,
+    slug: str,
+    record_id: int,
+    form_data: FormData = CsrfForm,
+    permit: Permit = page_permit(Permission.SECURITY_WRITE),
+    session: Session = DB,
+) -> Response:
+    kind, record, principal = _editable(session, slug, record_id, permit)
+    system = crud.get(session, SYSTEMS, record.system_id, scope=principal.scope)
+    context = _form_context(session, kind, system, principal, record)
+    return record_forms.update(request, session, principal, kind.form, record_id, form_data, context)
 
 
 def evidence_context(
@@ -235,6 +299,7 @@ def _record_context(session: Session, principal: Principal, kind: RecordKind, re
         "rows": [
             (shown.field_label(w.name), shown.show(w.name, getattr(record, w.name))) for w in kind.widgets
         ],
+        "can_write": principal.can(Permission.SECURITY_WRITE),
         **evidence_context(
             session, principal, object_type, record.id, f"/security/records/{kind.slug}/{record.id}"
         ),

@@ -128,9 +128,20 @@ _PROBLEMS: list[tuple[str, str, str]] = [
 ]
 
 
+def problem_items(
+    row: SecurityStatus, parts: tuple[str, ...] = ("mlps", "crypto", "risk")
+) -> list[tuple[str, str]]:
+    """``("part.flag", 中文标签)`` of every overdue or expiring item of ``row`` (limited to ``parts``)."""
+    found = [
+        (f"{part}.{flag}", label)
+        for part, flag, label in _PROBLEMS
+        if part in parts and getattr(getattr(row, part), flag)
+    ]
+    if "mlps" in parts and row.mlps.overdue_rectifications:
+        found.append(("mlps.overdue_rectifications", f"整改逾期 {row.mlps.overdue_rectifications} 项"))
+    return found
+
+
 def problem_labels(row: SecurityStatus, parts: tuple[str, ...] = ("mlps", "crypto", "risk")) -> list[str]:
     """Chinese labels of every overdue or expiring item of ``row`` (limited to ``parts``)."""
-    found = [label for part, flag, label in _PROBLEMS if part in parts and getattr(getattr(row, part), flag)]
-    if "mlps" in parts and row.mlps.overdue_rectifications:
-        found.append(f"整改逾期 {row.mlps.overdue_rectifications} 项")
-    return found
+    return [label for _, label in problem_items(row, parts)]

@@ -12,16 +12,17 @@ from __future__ import annotations
 import hmac
 import secrets
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
 
 from fastapi import Depends, Request
 from sqlalchemy.orm import Session
 from starlette.datastructures import FormData, MutableHeaders
-from starlette.types import Scope
+from starlette.types import Scope as AsgiScope
 
 from taizhang.api import DB, HeaderMiddleware
-from taizhang.auth.principal import Principal
+from taizhang.auth.principal import Principal, Scope
 from taizhang.auth.roles import Permission
 from taizhang.errors import DomainError, Forbidden
 
@@ -85,7 +86,54 @@ def page_require(permission: Permission) -> Callable[..., Principal]:
     return dependency
 
 
+@dataclass(frozen=True)
+class Permit:
+    """A signed-in user whose permission is checked after the page has found its object.
+
+    Pages about one existing object (an edit form) look the object up in ``scope`` first, then call
+    ``check()``: another unit's object is a 404 whatever the role, so a page never tells a user
+    that a record they may not see exists; a visible object the role may not change is a 403.
+    """
+
+    principal: Principal
+    permission: Permission
+
+    @property
+    def scope(self) -> Scope:
+        return self.principal.scope
+
+    def check(self) -> Principal:
+        if not self.principal.can(self.permission):
+            raise Forbidden(f"当前角色无权访问此页面（需要权限：{self.permission.label}）")
+        return self.principal
+
+
+def page_permit_require(permission: Permission) -> Callable[..., Permit]:
+    def dependency(request: Request, session: Session = DB) -> Permit:
+        from taizhang.web_session import principal_from_cookie
+
+        principal = principal_from_cookie(request, session)
+        if principal is None:
+            raise LoginRequired(_requested_path(request) if request.method == "GET" else "/")
+        request.state.principal = principal
+        session.info["actor"] = principal.username
+        return Permit(principal, permission)
+
+    dependency.__permission__ = permission  # type: ignore[attr-defined]
+    dependency.__name__ = f"page_permit_{permission.value.replace('.', '_')}"
+    return dependency
+
+
 _page_cache: dict[Permission, Any] = {}
+_permit_cache: dict[Permission, Any] = {}
+
+
+def page_permit(permission: Permission) -> Any:
+    """``permit: Permit = page_permit(Permission.X)``: look the object up with ``permit.scope``,
+    then ``principal = permit.check()`` before showing or changing it."""
+    if permission not in _permit_cache:
+        _permit_cache[permission] = Depends(page_permit_require(permission))
+    return _permit_cache[permission]
 
 
 def page_allow(permission: Permission) -> Any:
@@ -137,7 +185,7 @@ def safe_next(value: str | None) -> str:
 class SecurityHeadersMiddleware(HeaderMiddleware):
     """CSP and the usual headers on every answer."""
 
-    def edit(self, scope: Scope, headers: MutableHeaders) -> None:
+    def edit(self, scope: AsgiScope, headers: MutableHeaders) -> None:
         if not scope["path"].startswith("/api/"):
             headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
             headers.setdefault("X-Frame-Options", "DENY")

@@ -185,10 +185,28 @@ def test_edit_records_the_actor_and_detects_a_stale_version(
     assert "市级政务云" in history and "web_ops" in history
 
     stale = ops.post(f"/systems/{county.edu_system}/edit", data={**data, "name": "旧页面的改动"})
-    assert stale.status_code == 422 and "已被他人修改" in stale.text
+    assert stale.status_code == 409 and "已被他人修改" in stale.text
     assert 'value="旧页面的改动"' in stale.text
     session.expire_all()
     assert session.get(System, county.edu_system).name == "学籍管理系统"
+
+
+def test_an_edit_that_empties_a_text_field_clears_it(
+    browser_as: Callable[[str], TestClient], county: County, session: Any
+) -> None:
+    from inventory.models import System
+
+    ops = browser_as("ops")
+    token = csrf_of(ops.get(f"/systems/{county.edu_system}/edit").text)
+    data = _system_form(token, county, catalogue_number="JY-001", name="学籍管理系统", version="1")
+    assert (
+        ops.post(f"/systems/{county.edu_system}/edit", data=data, follow_redirects=False).status_code == 303
+    )
+    cleared = {**data, "purpose": "", "version": "2"}
+    r = ops.post(f"/systems/{county.edu_system}/edit", data=cleared, follow_redirects=False)
+    assert r.status_code == 303, r.text[:1000]
+    session.expire_all()
+    assert session.get(System, county.edu_system).purpose == ""
 
 
 def test_every_route_declares_who_may_call_it(app: Any) -> None:

@@ -9,6 +9,9 @@ from typing import Any
 
 from e2e_support import Server, Watch, login, new_page, shot
 from openpyxl import Workbook, load_workbook
+from playwright.sync_api import expect
+
+OVERDUE_FINDING = "前完成等级测评，已逾期"  # the 等保 rule's message for an overdue assessment
 
 
 def _overdue_row(page: Any) -> Any:
@@ -18,7 +21,9 @@ def _overdue_row(page: Any) -> Any:
     return row
 
 
-def test_officer_records_an_assessment_and_the_overdue_flag_clears(page: Any, server: Server) -> None:
+def test_officer_records_an_assessment_and_sees_the_overdue_finding_resolve(
+    page: Any, server: Server
+) -> None:
     login(page, "security")
     row = _overdue_row(page)
     name = row.locator("a").first.inner_text()
@@ -26,6 +31,7 @@ def test_officer_records_an_assessment_and_the_overdue_flag_clears(page: Any, se
     row.locator("a").first.click()
     panel = page.locator("#panel-security_status")
     assert "等级测评逾期" in panel.inner_text() and "（已逾期）" in panel.inner_text()
+    assert OVERDUE_FINDING in page.locator("#panel-findings").inner_text()
     shot(page, "system-security-panels")
     panel.get_by_role("link", name="登记等级测评").click()
     page.wait_for_url("**/mlps-assessments/new")
@@ -52,10 +58,31 @@ def test_officer_records_an_assessment_and_the_overdue_flag_clears(page: Any, se
     shot(page, "security-assessment-record")
 
     page.locator(".crumbs a").nth(1).click()
+    page.wait_for_url("**/systems/*")
+    system_id = int(page.url.split("/systems/")[1].split("#")[0])
     panel = page.locator("#panel-security_status")
     text = panel.inner_text()
     assert "等级测评逾期" not in text and "E2E-DJCP-2026-001" in text
     assert "下次等级测评期限" in text
+
+    # The finding the assessment settles goes away on its own: while the background re-evaluation
+    # is pending the panel says so (it never shows the old findings as current) and refreshes itself.
+    findings = page.locator("#panel-findings")
+    first_look = findings.inner_text()
+    if OVERDUE_FINDING in first_look:
+        assert "正在重新评估" in first_look, first_look
+    expect(findings).not_to_contain_text(OVERDUE_FINDING, timeout=10000)
+    expect(findings.locator("#findings-panel")).to_have_attribute("data-pending", "false")
+    expect(findings).not_to_contain_text("正在重新评估")
+    shot(page, "system-findings-after-assessment")
+
+    page.goto(f"/findings?system_id={system_id}&state=resolved")
+    resolved = page.locator("#findings-table tbody tr").filter(has_text=OVERDUE_FINDING)
+    expect(resolved).to_have_count(1)
+    assert "已解决" in resolved.inner_text()
+    page.goto(f"/findings?system_id={system_id}&state=open")
+    expect(page.locator("#findings-table")).not_to_contain_text(OVERDUE_FINDING)
+
     page.goto("/security")
     overview_row = page.locator("tbody tr").filter(has_text=name).first
     assert "等级测评逾期" not in overview_row.inner_text()
