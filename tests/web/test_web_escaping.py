@@ -235,6 +235,7 @@ def _pages(app: Any, ctx: dict[str, Any]) -> list[str]:
         "drill_id": ctx["drill"], "incident_id": ctx["incident"], "run_id": ctx["run"],
     }  # fmt: skip
     records = {slug: ctx[slug.replace("-", "_").removesuffix("s")] for slug in KINDS}
+    response_records = {"plans": ctx["response_plan"], "drills": ctx["drill"], "incidents": ctx["incident"]}
     not_pages = {
         "/metrics": "Prometheus text, not HTML",
         "/login": "shows no stored data (a logged-in user is redirected)",
@@ -246,8 +247,13 @@ def _pages(app: Any, ctx: dict[str, Any]) -> list[str]:
             continue
         path = re.sub(r"\{(\w+):int\}", r"{\1}", path)
         if "{slug}" in path:
-            for slug, record in records.items():
+            # 等保/密评 record pages take the grading kinds; /security/{slug}/… the response records.
+            grading = path.startswith(("/security/records/", "/security/systems/"))
+            for slug, record in (records if grading else response_records).items():
                 pages.append(path.format(slug=slug, record_id=record, **ids))
+            continue
+        if path.startswith("/security/plans/"):  # an emergency plan, not a migration plan
+            pages.append(path.format(**(ids | {"plan_id": ctx["response_plan"]})))
             continue
         pages.append(path.format(**ids))
     pages.remove("/verification/runs/new")  # asks which host or system: both are given here
