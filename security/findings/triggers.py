@@ -157,12 +157,17 @@ def _collect_batch(
     systems_of = WATCHED_ROWS.get(model)
     if systems_of is None:
         return
+    named: set[int] = set()
     for position, row in enumerate(rows):
         systems = systems_of(row)
         if systems is not None and previous is not None:
             earlier = systems_of(previous[position])
             systems = None if earlier is None else systems | earlier
-        _note(session, systems or WHOLE)
+        if not systems:
+            _note(session, WHOLE)  # the whole ledger covers the rest of the batch
+            return
+        named |= systems
+    _note(session, named)
 
 
 def request_evaluation(session: Session, system_ids: Iterable[int] | None = None) -> None:
