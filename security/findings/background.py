@@ -73,10 +73,10 @@ class EvaluationPump:
 
         today = dt.date.today()
         # Deferred, not BEGIN IMMEDIATE: an evaluation reads for seconds and must not hold SQLite's
-        # write lock meanwhile, or API writers time out behind it. A conflict fails this run (logged,
-        # the queue is kept, retried) instead of a user's request.
+        # write lock meanwhile, or API writers time out behind it; ``release_reads`` stores the
+        # findings in a second, short transaction that takes the lock up front.
         with session_scope(actor="system:findings", write=False) as session:
-            result = process_pending(session, today=today)
+            result = process_pending(session, today=today, release_reads=True)
         if result is not None and not result["partial"]:
             self._last_whole = today
         # The day's whole-ledger run commits on its own: the queued writes' findings (committed
@@ -84,7 +84,10 @@ class EvaluationPump:
         if self._daily and self._last_whole != today:
             requests = result["requests"] if result is not None else 0
             with session_scope(actor="system:findings", write=False) as session:
-                result = {"requests": requests, **evaluate(session, today=today).as_dict()}
+                result = {
+                    "requests": requests,
+                    **evaluate(session, today=today, release_reads=True).as_dict(),
+                }
             self._last_whole = today
         self.runs += 1
         return result

@@ -34,7 +34,7 @@ from security.findings.choices import FindingState, Severity, SubjectType
 from security.findings.models import Finding, Waiver
 from security.findings.rules import Hit, Rule, all_rules
 from security.findings.snapshot import LedgerSnapshot
-from taizhang.db import utcnow
+from taizhang.db import declare_write, utcnow
 from taizhang.policy import Policy
 from taizhang.workdays import WorkdayCalendar
 
@@ -236,8 +236,17 @@ def evaluate(
     rules: Sequence[Rule] | None = None,
     policy: Policy | None = None,
     calendar: WorkdayCalendar | None = None,
+    release_reads: bool = False,
 ) -> EvaluationReport:
-    """Run ``rules`` (default: all) over the ledger or some systems and store the findings (flush only)."""
+    """Run ``rules`` (default: all) over the ledger or some systems and store the findings (flush only).
+
+    ``release_reads`` (SQLite, the background pump): the rules read in a transaction of their own,
+    committed before the findings are stored in a second one that takes the write lock up front
+    (``BEGIN IMMEDIATE``). Writers then wait only for the storing, not for seconds of reading; a
+    deferred transaction that read first could not take the lock at all once another connection
+    had committed. Writes committed between the two are queued requests of their own, evaluated by
+    the next run.
+    """
     started = time.perf_counter()
     today = today or dt.date.today()
     _lock(session)
@@ -254,6 +263,9 @@ def evaluate(
     try:
         hits, report.errors = run_rules(snap, selected)
         report.hits = len(hits)
+        if release_reads and session.get_bind().dialect.name == "sqlite":
+            session.commit()
+            declare_write(session)
         existing, resolvable = _load_existing(session, snap, hits)
         _reconcile(session, report, hits, existing, resolvable, selected, today)
     finally:

@@ -205,25 +205,32 @@ def _forget(session: Session) -> None:
     session.info.pop(_NOTIFY_KEY, None)
 
 
+def _pending_rows(session: Session) -> list[Any]:
+    stmt = select(FindingEvaluationRequest.id, FindingEvaluationRequest.system_id).order_by(
+        FindingEvaluationRequest.id
+    )
+    if session.get_bind().dialect.name == "postgresql":
+        stmt = stmt.with_for_update(skip_locked=True)
+    return list(session.execute(stmt))
+
+
+def _delete_requests(session: Session, ids: list[int]) -> None:
+    for start in range(0, len(ids), 900):
+        session.execute(
+            delete(FindingEvaluationRequest).where(FindingEvaluationRequest.id.in_(ids[start : start + 900]))
+        )
+
+
 def claim_pending(session: Session) -> tuple[bool, set[int], int]:
     """Take the queued requests (skipping rows another worker holds); returns (whole, system ids, n).
 
     The rows are deleted in the caller's transaction: if the evaluation fails and rolls back, the
     requests come back for the next attempt.
     """
-    stmt = select(FindingEvaluationRequest.id, FindingEvaluationRequest.system_id).order_by(
-        FindingEvaluationRequest.id
-    )
-    if session.get_bind().dialect.name == "postgresql":
-        stmt = stmt.with_for_update(skip_locked=True)
-    rows = list(session.execute(stmt))
+    rows = _pending_rows(session)
     if not rows:
         return False, set(), 0
-    ids = [r.id for r in rows]
-    for start in range(0, len(ids), 900):
-        session.execute(
-            delete(FindingEvaluationRequest).where(FindingEvaluationRequest.id.in_(ids[start : start + 900]))
-        )
+    _delete_requests(session, [r.id for r in rows])
     whole = any(r.system_id is None for r in rows)
     return whole, {r.system_id for r in rows if r.system_id is not None}, len(rows)
 
@@ -246,12 +253,22 @@ def evaluation_pending(session: Session, system_id: int | None = None) -> bool:
     return session.execute(stmt.limit(1)).first() is not None
 
 
-def process_pending(session: Session, *, today: dt.date | None = None) -> dict[str, Any] | None:
-    """Evaluate what the queue asks for (flush only; the caller commits). None when the queue is empty."""
+def process_pending(
+    session: Session, *, today: dt.date | None = None, release_reads: bool = False
+) -> dict[str, Any] | None:
+    """Evaluate what the queue asks for (flush only; the caller commits). None when the queue is empty.
+
+    The requests are deleted after the evaluation, by id, in the transaction that stores its
+    findings: a request queued meanwhile stays for the next run. ``release_reads`` (the background
+    pump): see ``engine.evaluate``.
+    """
     from security.findings.engine import evaluate
 
-    whole, system_ids, count = claim_pending(session)
-    if not count:
+    rows = _pending_rows(session)
+    if not rows:
         return None
-    report = evaluate(session, today=today, system_ids=None if whole else system_ids)
-    return {"requests": count, **report.as_dict()}
+    whole = any(r.system_id is None for r in rows)
+    system_ids = None if whole else {r.system_id for r in rows if r.system_id is not None}
+    report = evaluate(session, today=today, system_ids=system_ids, release_reads=release_reads)
+    _delete_requests(session, [r.id for r in rows])
+    return {"requests": len(rows), **report.as_dict()}

@@ -122,3 +122,61 @@ def test_domain_tables_queue_their_systems(ledger: Any, session: Any) -> None:
     ledger.add(EmergencyPlan(name="单位预案", unit_id=unit.id, approved_on=dt.date(2026, 3, 2)))
     session.commit()  # a unit plan covers all the unit's systems: whole ledger
     assert _queued(session) == [system.id, None]
+
+
+def test_pump_reads_without_the_write_lock_and_keeps_requests_queued_meanwhile(
+    ledger: Any, session: Any, engine: Any, monkeypatch: Any
+) -> None:
+    """While the pump's rules read (seconds at province scale), another connection can write at once.
+
+    On SQLite the rules read in their own transaction and the findings are stored in a second one;
+    a request queued during the reading is not taken by that run.
+    """
+    import threading
+
+    from sqlalchemy import text
+
+    from security.findings import engine as findings_engine
+    from security.findings.choices import Severity
+    from security.findings.rules import Rule
+
+    unit = ledger.unit()
+    system = ledger.system(unit, data_sharing=DataSharing.NOT_SHARING)
+    session.commit()
+    reading, release = threading.Event(), threading.Event()
+
+    def slow(snap: Any) -> list[Any]:
+        reading.set()
+        assert release.wait(30)
+        return []
+
+    slow_rule = Rule("test.slow", "慢规则", Severity.LOW, "测试", "第一条", slow)
+    monkeypatch.setattr(findings_engine, "all_rules", lambda: [slow_rule])
+    outcome: dict[str, Any] = {}
+
+    def pump() -> None:
+        try:
+            with tzdb.session_scope(actor="system:findings", write=False) as s:
+                outcome["result"] = process_pending(s, release_reads=True)
+        except BaseException as exc:  # reported below
+            outcome["error"] = exc
+
+    worker = threading.Thread(target=pump)
+    worker.start()
+    assert reading.wait(30)
+    try:
+        # Another writer: it must not wait behind the reading pump (which waits for this write to
+        # end before it goes on: a pump holding the lock makes this fail at the busy timeout).
+        started = time.monotonic()
+        with tzdb.session_scope(actor="other") as other:
+            if engine.dialect.name == "postgresql":
+                other.execute(text("SET LOCAL lock_timeout = '2s'"))
+            other.get(type(system), system.id).purpose = "读取期间的修改"
+        assert time.monotonic() - started < 2
+    finally:
+        release.set()
+        worker.join(30)
+    assert "error" not in outcome, outcome.get("error")
+    assert outcome["result"] is not None and outcome["result"]["requests"] == 1
+    # The write made while the pump read queued its system again: that request is still there.
+    assert _queued(session) == [system.id]
