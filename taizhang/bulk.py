@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Container, Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
@@ -46,6 +46,26 @@ relationship as ids (``systems``)."""
 _LISTENERS: list[WriteListener] = []
 _MAPPER_EVENTS = ("before_insert", "after_insert", "before_update", "after_update")
 _INSTANCE_EVENTS = ("init", "init_failure")
+
+
+def _fill_defaults(
+    row: dict[str, Any], specs: Iterable[tuple[str, Any, bool]], given: Container[str], shared: dict[str, Any]
+) -> None:
+    """Column defaults (or on-update values) for the columns not in ``given``, as a flush applies them.
+
+    A callable's immutable result (a timestamp) is computed once and shared by the batch's rows.
+    """
+    for name, value, call in specs:
+        if name in given:
+            continue
+        if not call:
+            row[name] = value
+        elif name in shared:
+            row[name] = shared[name]
+        else:
+            row[name] = value(None)
+            if isinstance(row[name], _IMMUTABLE):
+                shared[name] = row[name]
 
 
 def on_write(listener: WriteListener) -> WriteListener:
@@ -208,17 +228,7 @@ def insert_rows(session: Session, entity: Entity, datas: Sequence[dict[str, Any]
             value = row.get(name)
             if value is not None:
                 row[name] = to_jsonable(value)
-        for name, value, call in plan.defaults:
-            if name in row:
-                continue
-            if not call:
-                row[name] = value
-            elif name in shared:
-                row[name] = shared[name]
-            else:
-                row[name] = value(None)
-                if isinstance(row[name], _IMMUTABLE):
-                    shared[name] = row[name]
+        _fill_defaults(row, plan.defaults, row, shared)
         rows.append(row)
     keys = set().union(*rows)
     for row in rows:
@@ -273,17 +283,7 @@ def update_rows(
         for name, value in values.items():
             if name in names and name != "id":
                 row[name] = to_jsonable(value) if name in plan.json_columns and value is not None else value
-        for name, value, call in plan.onupdates:
-            if name in values:
-                continue
-            if not call:
-                row[name] = value
-            elif name in shared:
-                row[name] = shared[name]
-            else:
-                row[name] = value(None)
-                if isinstance(row[name], _IMMUTABLE):
-                    shared[name] = row[name]
+        _fill_defaults(row, plan.onupdates, values, shared)
         if version is not None:
             row[version.name] = stored[version.name] + 1
         for link in plan.associations:
