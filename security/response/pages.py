@@ -194,16 +194,27 @@ PLAN_FORM = RecordForm(
 )
 
 
-def _plan_context(session: Session, principal: Principal, record: EmergencyPlan | None) -> dict[str, Any]:
+def _unit_and_system_options(
+    session: Session, principal: Principal
+) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
+    """The units and systems the user may pick, as (value, label) choices."""
     units = views.units(session, principal.scope)
     systems = views.visible_systems(
         session.execute(select(System).order_by(System.catalogue_number)).scalars(), principal.scope
     )
+    return (
+        [(str(u.id), f"{u.code} {u.name}") for u in units],
+        [(str(s.id), f"{s.catalogue_number} {s.name}") for s in systems],
+    )
+
+
+def _plan_context(session: Session, principal: Principal, record: EmergencyPlan | None) -> dict[str, Any]:
+    units, systems = _unit_and_system_options(session, principal)
     return {
         "page_title": f"修改应急预案：{record.name}" if record else "登记应急预案",
         "options": {
-            "unit_id": [(str(u.id), f"{u.code} {u.name}") for u in units],
-            "system_id": [(str(s.id), f"{s.catalogue_number} {s.name}") for s in systems],
+            "unit_id": units,
+            "system_id": systems,
         },
     }
 
@@ -230,15 +241,12 @@ def _drill_context(session: Session, principal: Principal, record: Drill | None)
 
 
 def _incident_context(session: Session, principal: Principal, record: Incident | None) -> dict[str, Any]:
-    units = views.units(session, principal.scope)
-    systems = views.visible_systems(
-        session.execute(select(System).order_by(System.catalogue_number)).scalars(), principal.scope
-    )
+    units, systems = _unit_and_system_options(session, principal)
     return {
         "page_title": f"修改网络安全事件：{record.title}" if record else "登记网络安全事件",
         "options": {
-            "unit_id": [(str(u.id), f"{u.code} {u.name}") for u in units],
-            "system_ids": [(str(s.id), f"{s.catalogue_number} {s.name}") for s in systems],
+            "unit_id": units,
+            "system_ids": systems,
             "category": enum_choices(IncidentCategory),
             "grade": enum_choices(IncidentGrade),
         },
