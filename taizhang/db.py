@@ -8,8 +8,10 @@ flush.
 from __future__ import annotations
 
 import datetime as dt
+import sqlite3
 from collections.abc import Callable, Collection, Iterator
 from contextlib import contextmanager
+from functools import partial
 from typing import Any
 
 from sqlalchemy import (
@@ -25,10 +27,12 @@ from sqlalchemy import (
     insert,
 )
 from sqlalchemy.engine import Dialect, make_url
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, declared_attr, mapped_column, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
 from taizhang.settings import get_settings
+from taizhang.writegate import WriteGate, gate_for
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -178,16 +182,58 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 WRITE_INTENT = "taizhang_write_intent"
 
 
-def _sqlite_begin(conn: Any) -> None:
+def _sqlite_begin(gate: WriteGate | None, timeout: float, conn: Any) -> None:
     """A unit of work that will write takes SQLite's write lock at BEGIN (``BEGIN IMMEDIATE``).
 
     A deferred transaction that reads first and writes later cannot upgrade its WAL snapshot once
     another connection has committed (SQLITE_BUSY_SNAPSHOT, which no busy timeout cures); taking the
-    lock up front makes concurrent writers wait their turn instead of failing.
+    lock up front makes concurrent writers wait their turn instead of failing. The turn comes from
+    the write gate (``taizhang.writegate``), which queues writers fairly where SQLite would poll.
     """
-    if conn.get_execution_options().get(WRITE_INTENT, False):
+    if not conn.get_execution_options().get(WRITE_INTENT, False):
+        return  # the driver begins by itself before the first write, as it always has
+    owner = conn.connection.dbapi_connection
+    if gate is not None:
+        try:
+            gate.acquire(owner, timeout)
+        except (sqlite3.Error, OSError) as exc:  # no turn in time, or no lock file: as SQLite says
+            raise OperationalError("BEGIN IMMEDIATE", None, exc) from None
+    try:
         conn.exec_driver_sql("BEGIN IMMEDIATE")
-    # otherwise the driver begins by itself before the first write, as it always has
+    except BaseException:
+        if gate is not None:
+            gate.release(owner)
+        raise
+
+
+def _install_gate(engine: Engine, database: str) -> WriteGate:
+    """Queue the engine's declared writers at ``database``'s write gate; the turn ends with the
+    DBAPI commit or rollback (after it, so the next writer never meets a lock still held)."""
+    gate = gate_for(database)
+    dialect = engine.dialect
+    do_commit, do_rollback = dialect.do_commit, dialect.do_rollback
+
+    def ended(connection: Any) -> None:
+        gate.release(getattr(connection, "dbapi_connection", connection))
+
+    def commit(connection: Any) -> None:
+        try:
+            do_commit(connection)
+        finally:
+            ended(connection)
+
+    def rollback(connection: Any) -> None:
+        try:
+            do_rollback(connection)
+        finally:
+            ended(connection)
+
+    # the dialect is this engine's own instance; its pool resets connections through it too
+    dialect.do_commit = commit  # type: ignore[method-assign,assignment]
+    dialect.do_rollback = rollback  # type: ignore[method-assign,assignment]
+    for name in ("close", "invalidate", "close_detached"):
+        event.listen(engine.pool, name, lambda dbapi_connection, *_: gate.release(dbapi_connection))
+    return gate
 
 
 def declare_write(session: Session) -> None:
@@ -206,7 +252,9 @@ def make_engine(url: str | None = None, **kwargs: Any) -> Engine:
         kwargs.setdefault("max_overflow", 16)
         engine = create_engine(url, echo=get_settings().log_sql, **kwargs)
         event.listen(engine, "connect", _sqlite_pragmas)
-        event.listen(engine, "begin", _sqlite_begin)
+        gate = _install_gate(engine, parsed.database) if get_settings().sqlite_write_gate else None
+        timeout = get_settings().sqlite_busy_timeout_ms / 1000
+        event.listen(engine, "begin", partial(_sqlite_begin, gate, timeout))
         return engine
     kwargs.setdefault("pool_pre_ping", True)
     return create_engine(url, echo=get_settings().log_sql, **kwargs)

@@ -101,6 +101,9 @@ class Settings(BaseSettings):
     verify_timeout_seconds: int = Field(default=1800, ge=10, description="a verification run's time limit")
     playbooks_dir: Path | None = Field(default=None, description="verification playbooks (default: shipped)")
     sqlite_busy_timeout_ms: int = 15000
+    sqlite_write_gate: bool = Field(
+        default=True, description="queue SQLite writers fairly at a lock file beside the database"
+    )
     log_sql: bool = False
     netbox_url: str | None = Field(
         default=None, description="NetBox base URL, e.g. https://netbox.example.gov"
