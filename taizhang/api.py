@@ -93,7 +93,7 @@ def _authenticate(request: Request, session: Session) -> Principal:
         scheme, _, credentials = header.partition(" ")
         if scheme.lower() not in ("bearer", "token") or not credentials.strip():
             raise Unauthorized("Authorization 头格式应为：Bearer <令牌>")
-        return service.principal_of(service.user_for_token(session, credentials.strip()))
+        return service.principal_for_token(session, credentials.strip())
     principal = principal_from_cookie(request, session)
     if principal is None:
         raise Unauthorized("请先登录或提供 API 令牌")

@@ -18,6 +18,7 @@ from taizhang.auth.principal import Principal
 from taizhang.auth.roles import Role
 from taizhang.db import utcnow
 from taizhang.errors import Conflict, Invalid, NotFound, Unauthorized
+from taizhang.generation import GenerationCache
 
 _hasher = PasswordHasher()
 TOKEN_PREFIX = "tz_"
@@ -182,6 +183,27 @@ def _valid_token(session: Session, plain: str) -> ApiToken:
     if not token.user.is_active:
         raise invalid
     return token
+
+
+_token_principals = GenerationCache(max_entries=1024)
+
+
+def principal_for_token(session: Session, plain: str) -> Principal:
+    """The principal behind an API token, remembered until the ledger's generation moves.
+
+    A revoked token, a changed role or unit list, a disabled user all write the change log, which
+    moves the generation; expiry is checked on every use.
+    """
+    digest = _digest(plain)
+
+    def compute() -> tuple[Principal, dt.datetime | None]:
+        token = _valid_token(session, plain)
+        return principal_of(token.user), token.expires_at
+
+    principal, expires_at = _token_principals.get_or_compute(session, digest, compute)
+    if expires_at is not None and expires_at <= utcnow():
+        raise Unauthorized("令牌无效、已过期或已吊销")
+    return principal
 
 
 def update_user(

@@ -1,4 +1,4 @@
-"""Counts are remembered per ledger generation and never outlive a write; token changes apply at once.
+"""Counts and token principals are remembered per ledger generation, and never outlive a write.
 
 "Another process" is a second engine on the same database: its commits never touch this process's
 memory, only the change log's head, which is what the caches key on.
