@@ -20,6 +20,7 @@ from security.findings.choices import FindingState, Severity, SubjectType
 from security.findings.models import Finding
 from security.verification.choices import CheckOutcome, RunStatus
 from security.verification.models import CheckResult, VerificationRun
+from taizhang.clock import china_today
 
 CHECKS = ("ssh_root_login", "password_policy", "audit_logging")
 RULES = (("MLPS-001", Severity.HIGH), ("CRYPTO-002", Severity.MEDIUM), ("DRILL-003", Severity.LOW))
@@ -38,7 +39,7 @@ def generate_security(
     hosts: list[dict[str, Any]],
     stamp: dict[str, Any],
 ) -> dict[str, int]:
-    today = dt.date.today()
+    today = china_today()
     waves = [
         {
             "id": i + 1,

@@ -23,6 +23,7 @@ from inventory.models import Host, System
 from taizhang import changelog_query
 from taizhang.auth.principal import Principal
 from taizhang.auth.roles import Permission
+from taizhang.clock import china_today
 from taizhang.listing import all_rows
 from taizhang.web.objects import ObjectType, describe_entry, register_object_type
 from taizhang.web.registry import (
@@ -38,7 +39,7 @@ MLPS_NAMES = {1: "第一级", 2: "第二级", 3: "第三级", 4: "第四级", 5:
 
 
 def today() -> dt.date:
-    return dt.datetime.now(dt.timezone(dt.timedelta(hours=8))).date()
+    return china_today()
 
 
 def bar(

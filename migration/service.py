@@ -19,6 +19,7 @@ from migration.machine import allowed_targets, hosting_after, next_step
 from migration.models import CatalogueItem, CatalogueVersion, Exemption, MigrationPlan, PlanTransition
 from migration.summary import Figures, GroupFigures, Summary, summary
 from taizhang.auth.principal import ALL, Scope
+from taizhang.clock import china_today
 from taizhang.db import utcnow
 from taizhang.errors import Conflict, Invalid, NotFound
 from taizhang.policy import get_policy
@@ -47,7 +48,7 @@ LOCAL_TZ = ZoneInfo("Asia/Shanghai")
 
 def local_today() -> dt.date:
     """Today's date in the county (Asia/Shanghai), whatever the server's timezone."""
-    return dt.datetime.now(LOCAL_TZ).date()
+    return china_today()
 
 
 # --- plans -----------------------------------------------------------------------------------

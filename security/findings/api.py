@@ -2,7 +2,6 @@
 
 # No "from __future__ import annotations": FastAPI reads the route signatures.
 
-import datetime as dt
 from typing import Any
 
 from fastapi import APIRouter, Depends, Header, Query, Request, Response
@@ -31,6 +30,7 @@ from security.findings.triggers import request_evaluation
 from taizhang.api import DB, allow
 from taizhang.auth.principal import Principal
 from taizhang.auth.roles import Permission
+from taizhang.clock import china_today
 from taizhang.pagination import Page, PageParams, build_page, fetch_page
 from taizhang.routes import parse_if_match
 
@@ -103,7 +103,7 @@ def export_findings(
 ) -> Response:
     stmt = service.finding_query(principal.scope, state=state, unit_id=unit_id, rule_id=rule_id)
     rows = service.export_rows(session, session.execute(stmt).scalars())
-    filename = f"findings-{dt.date.today().isoformat()}.csv"
+    filename = f"findings-{china_today().isoformat()}.csv"
     return Response(
         service.to_csv(rows),
         media_type="text/csv; charset=utf-8",
@@ -154,9 +154,7 @@ def list_waivers(
     principal: Principal = allow(READ),
     session: Session = DB,
 ) -> Any:
-    stmt = waivers.waiver_query(
-        principal.scope, rule_id=rule_id, active_on=dt.date.today() if active else None
-    )
+    stmt = waivers.waiver_query(principal.scope, rule_id=rule_id, active_on=china_today() if active else None)
     return _page(request, session, stmt, page, WaiverRead, WaiverRead)
 
 
@@ -167,9 +165,7 @@ def get_waiver(waiver_id: int, principal: Principal = allow(READ), session: Sess
 
 @router.post("/waivers", status_code=201, response_model=WaiverRead, summary="新增豁免")
 def create_waiver(payload: WaiverCreate, principal: Principal = allow(WRITE), session: Session = DB) -> Any:
-    return waivers.create_waiver(
-        session, payload.model_dump(), actor=principal.username, today=dt.date.today()
-    )
+    return waivers.create_waiver(session, payload.model_dump(), actor=principal.username, today=china_today())
 
 
 @router.patch("/waivers/{waiver_id}", response_model=WaiverRead, summary="修改豁免")
@@ -178,12 +174,12 @@ def update_waiver(
 ) -> Any:
     data = payload.model_dump(exclude_unset=True)
     version = data.pop("version", None)
-    return waivers.update_waiver(session, waiver_id, data, today=dt.date.today(), expected_version=version)
+    return waivers.update_waiver(session, waiver_id, data, today=china_today(), expected_version=version)
 
 
 @router.delete("/waivers/{waiver_id}", status_code=204, summary="撤销豁免")
 def delete_waiver(waiver_id: int, principal: Principal = allow(WRITE), session: Session = DB) -> Response:
-    waivers.delete_waiver(session, waiver_id, today=dt.date.today())
+    waivers.delete_waiver(session, waiver_id, today=china_today())
     return Response(status_code=204)
 
 
@@ -214,7 +210,7 @@ def create_rectification(
     payload: RectificationCreate, principal: Principal = allow(WRITE), session: Session = DB
 ) -> Any:
     return rectification.create_notice(
-        session, payload.model_dump(), actor=principal.username, today=dt.date.today()
+        session, payload.model_dump(), actor=principal.username, today=china_today()
     )
 
 

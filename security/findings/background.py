@@ -19,6 +19,8 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import Any
 
+from taizhang.clock import china_today
+
 log = logging.getLogger("taizhang.findings")
 
 DEBOUNCE_SECONDS = 2.0
@@ -71,7 +73,7 @@ class EvaluationPump:
         from security.findings.triggers import process_pending
         from taizhang.db import session_scope
 
-        today = dt.date.today()
+        today = china_today()
         # Deferred, not BEGIN IMMEDIATE: an evaluation reads for seconds and must not hold SQLite's
         # write lock meanwhile, or API writers time out behind it; ``release_reads`` stores the
         # findings in a second, short transaction that takes the lock up front.

@@ -17,6 +17,7 @@ from security.findings.choices import FindingState
 from security.findings.models import Finding
 from security.findings.rules import all_rules
 from taizhang.cli_support import JsonOption, boundary, fail, print_json, print_table
+from taizhang.clock import china_now, china_today
 from taizhang.errors import Invalid
 
 rules_app = typer.Typer(help="合规规则", no_args_is_help=True)
@@ -36,7 +37,7 @@ _FINDING_COLUMNS = [
 
 def _parse_date(value: str | None) -> dt.date:
     if not value:
-        return dt.date.today()
+        return china_today()
     try:
         return dt.date.fromisoformat(value)
     except ValueError:
@@ -152,7 +153,7 @@ def worker(
         result = pump.run_once()
         if result is not None:
             typer.echo(
-                f"{dt.datetime.now().isoformat(timespec='seconds')} 检查完成：请求 {result['requests']} 个，"
+                f"{china_now().isoformat(timespec='seconds')} 检查完成：请求 {result['requests']} 个，"
                 f"新发现 {result['created']}，已解决 {result['resolved']}，用时 {result['seconds']} 秒"
             )
         if once:

@@ -21,12 +21,13 @@ from security.findings.models import Finding, RectificationNotice, Waiver
 from security.verification.choices import CheckOutcome
 from security.verification.discrepancies import OS_CHECK
 from security.verification.models import CheckResult
+from taizhang.clock import china_today
 
 DEMO_UNIT = "XF004"  # 教育科技局: the unit of the demo user unit_edu
 
 
 def load_demo(session: Session, *, today: dt.date | None = None) -> dict[str, int]:
-    today = today or dt.date.today()
+    today = today or china_today()
     unit_id = session.execute(select(Unit.id).where(Unit.code == DEMO_UNIT)).scalar_one()
     _demo_gaps(session, today)
     report = evaluate(session, today=today)

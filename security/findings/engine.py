@@ -34,6 +34,7 @@ from security.findings.choices import FindingState, Severity, SubjectType
 from security.findings.models import Finding, Waiver
 from security.findings.rules import Hit, Rule, all_rules
 from security.findings.snapshot import LedgerSnapshot
+from taizhang.clock import china_today
 from taizhang.db import declare_write, utcnow
 from taizhang.policy import Policy
 from taizhang.workdays import WorkdayCalendar
@@ -248,7 +249,7 @@ def evaluate(
     the next run.
     """
     started = time.perf_counter()
-    today = today or dt.date.today()
+    today = today or china_today()
     _lock(session)
     snap = LedgerSnapshot(session, today=today, system_ids=system_ids, policy=policy, calendar=calendar)
     selected = list(rules) if rules is not None else all_rules()

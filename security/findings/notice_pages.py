@@ -23,6 +23,7 @@ from security.findings.schemas import RectificationCreate, RectificationTransiti
 from taizhang.api import DB
 from taizhang.auth.principal import Principal
 from taizhang.auth.roles import Permission
+from taizhang.clock import china_today
 from taizhang.web import flash
 from taizhang.web.forms import FormField, FormState, save
 from taizhang.web.objects import ObjectType, register_object_type
@@ -99,7 +100,7 @@ def notice_new(
     principal: Principal = page_allow(WRITE),
     session: Session = DB,
 ) -> Response:
-    deadline = (dt.date.today() + dt.timedelta(days=30)).isoformat()
+    deadline = (china_today() + dt.timedelta(days=30)).isoformat()
     values = {
         "deadline": deadline,
         "unit_id": unit_id if unit_id and unit_id.isdigit() else "",
@@ -124,9 +125,7 @@ def notice_create(
             session,
             form,
             NEW_FIELDS,
-            lambda: rectification.create_notice(
-                session, data, actor=principal.username, today=dt.date.today()
-            ),
+            lambda: rectification.create_notice(session, data, actor=principal.username, today=china_today()),
         )
     if created is None:
         return render(request, "findings/notice_form.html", _new_context(session, form), status_code=422)

@@ -30,6 +30,7 @@ from taizhang.api import DB
 from taizhang.auth.models import User
 from taizhang.auth.principal import Principal
 from taizhang.auth.roles import Permission
+from taizhang.clock import china_today
 from taizhang.listing import Listing
 from taizhang.pagination import count_of
 from taizhang.web import flash
@@ -132,7 +133,7 @@ def _finding_context(
 ) -> dict[str, Any]:
     history = changelog_query.history_of(session, [("security.finding", [finding.id])], limit=30)
     waiver = waivers.get_waiver(session, finding.waiver_id) if finding.waiver_id else None
-    default_expiry = (dt.date.today() + dt.timedelta(days=180)).isoformat()
+    default_expiry = (china_today() + dt.timedelta(days=180)).isoformat()
     return {
         "page_title": f"问题 {finding.id}",
         "finding": finding,
@@ -193,7 +194,7 @@ def finding_waive(
             session,
             form,
             fields,
-            lambda: waivers.create_waiver(session, data, actor=principal.username, today=dt.date.today()),
+            lambda: waivers.create_waiver(session, data, actor=principal.username, today=china_today()),
         )
     if created is None:
         return _again(request, session, principal, finding_id, waive=form)
@@ -274,7 +275,7 @@ def waivers_list(
         "listing": Listing(rows=rows, total=total, page=page, per_page=PER_PAGE),
         "unit_names": unit_names(session),
         "rules": {r.id: r.title for r in all_rules()},
-        "today": dt.date.today(),
+        "today": china_today(),
     }
     return render(request, "findings/waivers.html", context)
 

@@ -37,6 +37,7 @@ from security.grading.models import (
     RiskAssessment,
 )
 from security.grading.status import CryptoStatus, MlpsStatus, RiskStatus
+from taizhang.clock import china_today
 from taizhang.policy import Policy
 from taizhang.workdays import UnknownYearError, WorkdayCalendar, add_months
 
@@ -45,7 +46,7 @@ _NOT_LIVE = ("planning", "building")
 
 
 def shanghai_today() -> dt.date:
-    return dt.datetime.now(SHANGHAI).date()
+    return china_today()
 
 
 @dataclass

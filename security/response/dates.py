@@ -19,6 +19,7 @@ from sqlalchemy.orm.base import NO_VALUE
 
 from security.response.choices import IncidentGrade
 from security.response.models import Incident
+from taizhang.clock import china_now
 from taizhang.enums import LabeledEnum, register
 from taizhang.policy import Policy
 from taizhang.workdays import UnknownYearError, WorkdayCalendar, add_months
@@ -38,7 +39,7 @@ class DeadlineState(LabeledEnum):
 
 def local_now(now: dt.datetime | None = None) -> dt.datetime:
     if now is None:
-        return dt.datetime.now(LOCAL_TZ)
+        return china_now()
     if now.tzinfo is None:
         raise ValueError("now 须带时区")
     return now.astimezone(LOCAL_TZ)

@@ -15,6 +15,8 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 from web_support import County, csrf_of
 
+from taizhang.clock import china_today
+
 OVERDUE = "前完成等级测评，已逾期"
 PENDING = "刚保存的变更正在重新评估"
 
@@ -70,7 +72,7 @@ def _record_assessment(officer: TestClient, system_id: int) -> None:
     token = csrf_of(officer.get(path).text)
     form = {
         "csrf_token": token,
-        "assessed_on": (dt.date.today() - dt.timedelta(days=1)).isoformat(),
+        "assessed_on": (china_today() - dt.timedelta(days=1)).isoformat(),
         "agency": "山西某测评中心",
         "report_number": "CP-2026-100",
         "conformity_rate": "90",
@@ -177,7 +179,7 @@ def test_queued_findings_commit_before_the_days_whole_ledger_run(
             MLPS_ASSESSMENTS,
             gs.MlpsAssessmentCreate(
                 system_id=county.edu_system,
-                assessed_on=dt.date.today() - dt.timedelta(days=1),
+                assessed_on=china_today() - dt.timedelta(days=1),
                 agency="山西某测评中心",
                 report_number="CP-2026-101",
                 conformity_rate=90,

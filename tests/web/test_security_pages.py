@@ -12,6 +12,8 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 from web_support import County, csrf_of
 
+from taizhang.clock import china_today
+
 ROLES = ("admin", "ops", "security", "unit", "auditor")
 KINDS = ("mlps-assessments", "mlps-gradings", "mlps-filings", "crypto-assessments", "risk-assessments")
 
@@ -110,7 +112,7 @@ def test_unit_user_reads_only_their_units(
 def _assessment(token: str, **changes: str) -> dict[str, str]:
     form = {
         "csrf_token": token,
-        "assessed_on": (dt.date.today() - dt.timedelta(days=3)).isoformat(),
+        "assessed_on": (china_today() - dt.timedelta(days=3)).isoformat(),
         "agency": "山西某测评中心",
         "report_number": "CP-2026-077",
         "template_version": "",

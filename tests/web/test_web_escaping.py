@@ -24,6 +24,8 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 from web_support import PASSWORD, login
 
+from taizhang.clock import china_today
+
 # The longest payload that fits a field is used; each one both breaks out of an attribute and
 # opens a tag, and would set a flag if it ran (tests/web/e2e checks that it does not).
 PAYLOADS = (
@@ -33,7 +35,7 @@ PAYLOADS = (
 )
 RAW = ("<script>window.__pwned", "<img src=x onerror", "<svg onload=alert")
 ESCAPED = ("&lt;img src=x onerror", "&lt;svg onload=alert", "&lt;script&gt;window.__pwned")
-TODAY = dt.date.today()
+TODAY = china_today()
 PAST = (TODAY - dt.timedelta(days=30)).isoformat()
 FUTURE = (TODAY + dt.timedelta(days=300)).isoformat()
 

@@ -8,9 +8,10 @@ from typing import Any
 from fastapi.testclient import TestClient
 
 from inventory.choices import DataSharing
+from taizhang.clock import china_today
 
 API = "/api/v1/security"
-TODAY = dt.date.today()
+TODAY = china_today()
 
 
 def _arrange(ledger: Any, session: Any) -> dict[str, Any]:

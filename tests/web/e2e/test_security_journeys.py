@@ -11,6 +11,8 @@ from e2e_support import Server, Watch, login, new_page, shot
 from openpyxl import Workbook, load_workbook
 from playwright.sync_api import expect
 
+from taizhang.clock import china_today
+
 OVERDUE_FINDING = "前完成等级测评，已逾期"  # the 等保 rule's message for an overdue assessment
 
 
@@ -36,7 +38,7 @@ def test_officer_records_an_assessment_and_sees_the_overdue_finding_resolve(
     panel.get_by_role("link", name="登记等级测评").click()
     page.wait_for_url("**/mlps-assessments/new")
 
-    today = dt.date.today().isoformat()
+    today = china_today().isoformat()
     page.get_by_label("测评报告日期").fill(today)
     page.get_by_label("测评机构").fill("临汾市网络安全测评中心")
     page.get_by_label("测评报告编号").fill("E2E-DJCP-2026-001")
