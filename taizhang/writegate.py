@@ -83,9 +83,6 @@ class WriteGate:
         if held > SLOW_HOLD_SECONDS:
             log.warning("a write transaction held the database for %.1f s", held)
 
-    def holding(self, owner: object) -> bool:
-        return self._owner == id(owner)
-
 
 def _flock(path: str, deadline: float) -> int | None:
     """A new descriptor of ``path`` holding an exclusive flock, or None at ``deadline``.
