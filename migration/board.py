@@ -5,6 +5,7 @@ Read-only queries scoped like the API (a unit user sees only plans of its units'
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -12,11 +13,15 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from inventory.models import System, Unit
+from inventory.views import unit_names
 from migration.choices import PlanState
+from migration.entities import PLANS
 from migration.machine import CLOSED, CUTOVER_DONE, ORDER
 from migration.models import Blocker, MigrationPlan, Wave
 from migration.service import local_today
 from taizhang.auth.principal import Scope
+from taizhang.crud import search_clauses
+from taizhang.listing import Listing, list_rows
 
 
 @dataclass(frozen=True)
@@ -37,33 +42,49 @@ def units(session: Session, scope: Scope) -> list[Unit]:
     return list(session.execute(stmt).scalars())
 
 
-def grid(
-    session: Session, *, scope: Scope, wave_id: int | None, unit_id: int | None
-) -> list[tuple[str, dict[PlanState, list[Card]]]]:
-    """One row per wave (in target-date order, then plans without a wave), one cell per state."""
-    stmt = (
-        select(MigrationPlan, Unit.name)
-        .join(System, System.id == MigrationPlan.system_id)
-        .join(Unit, Unit.id == System.owner_unit_id)
-        .options(selectinload(MigrationPlan.system))
-        .order_by(MigrationPlan.planned_cutover, MigrationPlan.id)
+#: the board's search: a plan's system by name or catalogue number
+SEARCHED = (System.name, System.catalogue_number)
+
+
+def page(
+    session: Session,
+    *,
+    scope: Scope,
+    wave_id: int | None,
+    unit_id: int | None,
+    q: str | None,
+    page: int,
+    per_page: int = 50,
+) -> Listing:
+    """One page of plans (in planned-cutover order) with their systems; the total counts all that match."""
+    where = []
+    if q:
+        where.append(MigrationPlan.system_id.in_(select(System.id).where(*search_clauses(SEARCHED, q))))
+    return list_rows(
+        session,
+        PLANS,
+        scope=scope,
+        filters={"wave_id": wave_id, "owner_unit_id": unit_id},
+        page=page,
+        per_page=per_page,
+        where=where,
+        options=[selectinload(MigrationPlan.system)],
     )
-    if not scope.everything:
-        stmt = stmt.where(System.owner_unit_id.in_(scope.unit_ids or frozenset()))
-    if wave_id is not None:
-        stmt = stmt.where(MigrationPlan.wave_id == wave_id)
-    if unit_id is not None:
-        stmt = stmt.where(System.owner_unit_id == unit_id)
+
+
+def grid(session: Session, plans: Sequence[MigrationPlan]) -> list[tuple[str, dict[PlanState, list[Card]]]]:
+    """``plans`` by wave (in target-date order, then plans without a wave), one cell per state."""
+    names = unit_names(session, (p.system.owner_unit_id for p in plans))
     today = local_today()
     rows: dict[int | None, dict[PlanState, list[Card]]] = {}
-    for plan, unit_name in session.execute(stmt):
+    for plan in plans:
         late = (
             plan.planned_cutover is not None
             and plan.planned_cutover < today
             and plan.state not in CUTOVER_DONE | CLOSED
         )
         cells = rows.setdefault(plan.wave_id, {s: [] for s in ORDER})
-        cells[plan.state].append(Card(plan, unit_name, late))
+        cells[plan.state].append(Card(plan, names.get(plan.system.owner_unit_id, ""), late))
     ordered = [(w.name, rows[w.id]) for w in waves(session) if w.id in rows]
     if None in rows:
         ordered.append(("未分配批次", rows[None]))

@@ -42,6 +42,7 @@ router = APIRouter(include_in_schema=False)
 add_template_package("migration")
 
 READ, WRITE = Permission.MIGRATION_READ, Permission.MIGRATION_WRITE
+PER_PAGE = 50  # plans per page of the board
 
 
 def _int_or_none(raw: str | None) -> int | None:
@@ -57,12 +58,19 @@ def migration_board(
     request: Request,
     wave_id: str | None = Query(None, max_length=12),
     unit_id: str | None = Query(None, max_length=12),
+    q: str | None = Query(None, max_length=200),
+    page: int = Query(1, ge=1, le=100000),
     principal: Principal = page_allow(READ),
     session: Session = DB,
 ) -> Response:
+    """The figures count every matching system; the board shows one page of the matching plans."""
     wave, unit = _int_or_none(wave_id), _int_or_none(unit_id)
-    figures = service.summary(session, scope=principal.scope, unit_id=unit, wave_id=wave)
+    search = (q or "").strip() or None
+    figures = service.summary(session, scope=principal.scope, unit_id=unit, wave_id=wave, search=search)
     total = figures.total
+    listing = board.page(
+        session, scope=principal.scope, wave_id=wave, unit_id=unit, q=search, page=page, per_page=PER_PAGE
+    )
     context = {
         "page_title": "上云迁移",
         "tiles": [
@@ -72,11 +80,13 @@ def migration_board(
             ("迁移中", str(total.migrating), ""),
             ("割接逾期", str(total.overdue_cutovers), "计划割接日期已过仍未完成割接"),
         ],
-        "rows": board.grid(session, scope=principal.scope, wave_id=wave, unit_id=unit),
+        "listing": listing,
+        "rows": board.grid(session, listing.rows),
         "waves": board.waves(session),
         "units": board.units(session, principal.scope),
         "by_wave": figures.by_wave,
         "states": ORDER,
+        "q": q or "",
         "chosen": {
             "wave_id": "" if wave is None else str(wave),
             "unit_id": "" if unit is None else str(unit),

@@ -30,6 +30,7 @@ from migration.choices import PlanState
 from migration.machine import CUTOVER_DONE
 from migration.models import Exemption, MigrationPlan, Wave
 from taizhang.auth.principal import Scope
+from taizhang.crud import search_clauses
 from taizhang.errors import NotFound
 
 NO_WAVE = "未分配批次"
@@ -111,7 +112,15 @@ class Summary:
         }
 
 
-def _rows(session: Session, *, scope: Scope, unit_id: int | None, wave_id: int | None, today: dt.date) -> Any:
+def _rows(
+    session: Session,
+    *,
+    scope: Scope,
+    unit_id: int | None,
+    wave_id: int | None,
+    today: dt.date,
+    search: str | None = None,
+) -> Any:
     cutoff = today
     exempt = exists().where(
         Exemption.system_id == System.id, Exemption.approved_on <= today, Exemption.expires_on >= today
@@ -141,6 +150,8 @@ def _rows(session: Session, *, scope: Scope, unit_id: int | None, wave_id: int |
         inner = inner.where(System.owner_unit_id == unit_id)
     if wave_id is not None:
         inner = inner.where(MigrationPlan.wave_id == wave_id)
+    if search:
+        inner = inner.where(*search_clauses((System.name, System.catalogue_number), search))
     sub = inner.subquery()
     keys = (sub.c.unit_id, sub.c.wave_id, sub.c.hosting, sub.c.exempt, sub.c.overdue)
     return session.execute(select(*keys, func.count()).group_by(*keys)).all()
@@ -167,14 +178,18 @@ def summary(
     unit_id: int | None = None,
     wave_id: int | None = None,
     today: dt.date | None = None,
+    search: str | None = None,
 ) -> Summary:
-    """Figures for the systems ``scope`` may see, narrowed to one unit and/or one wave if given."""
+    """Figures for the systems ``scope`` may see, narrowed to one unit and/or one wave if given.
+
+    ``search``: only systems whose name or catalogue number holds every word of it.
+    """
     if today is None:
         from migration.service import local_today
 
         today = local_today()
     _check_filters(session, scope=scope, unit_id=unit_id, wave_id=wave_id)
-    rows = _rows(session, scope=scope, unit_id=unit_id, wave_id=wave_id, today=today)
+    rows = _rows(session, scope=scope, unit_id=unit_id, wave_id=wave_id, today=today, search=search)
     unit_ids: Any = None if scope.everything else sorted(scope.unit_ids or ())
     if unit_id is not None:
         unit_ids = [unit_id]

@@ -105,6 +105,16 @@ def base_query(entity: Entity, scope: Scope) -> Select[Any]:
     return stmt
 
 
+def search_clauses(columns: Sequence[Any], q: str) -> list[ColumnElement[bool]]:
+    """One clause per word of ``q``: the word (LIKE wildcards escaped) occurs in one of ``columns``."""
+    clauses: list[ColumnElement[bool]] = []
+    for term in q.split():
+        escaped = term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        pattern = f"%{escaped}%"
+        clauses.append(or_(*(col.ilike(pattern, escape="\\") for col in columns)))
+    return clauses
+
+
 def list_query(
     entity: Entity, *, scope: Scope = ALL, filters: dict[str, Any] | None = None, q: str | None = None
 ) -> Select[Any]:
@@ -118,11 +128,7 @@ def list_query(
     if q and not entity.search:
         raise Invalid(f"{entity.label}列表不支持关键词搜索", field="q")
     if q:
-        terms = [t for t in q.split() if t]
-        for term in terms:
-            escaped = term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-            pattern = f"%{escaped}%"
-            stmt = stmt.where(or_(*(col.ilike(pattern, escape="\\") for col in entity.search)))
+        stmt = stmt.where(*search_clauses(entity.search, q))
     order = list(entity.order_by) or [entity.model.id]
     return stmt.order_by(*order)
 

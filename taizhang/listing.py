@@ -10,7 +10,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from sqlalchemy import ColumnElement
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.interfaces import ORMOption
 
 from taizhang import crud
 from taizhang.auth.principal import ALL, Scope
@@ -40,9 +42,15 @@ def list_rows(
     sort: str | None = None,
     page: int = 1,
     per_page: int = 25,
+    where: Sequence[ColumnElement[bool]] = (),
+    options: Sequence[ORMOption] = (),
 ) -> Listing:
-    """``sort`` is a key of ``sort_columns``, ``-key`` for descending; unknown keys keep the default."""
-    stmt = crud.list_query(entity, scope=scope, filters=dict(filters or {}), q=q)
+    """``sort`` is a key of ``sort_columns``, ``-key`` for descending; unknown keys keep the default.
+
+    ``where``: further conditions (a search the entity's own columns cannot answer); ``options``:
+    loader options for the page's rows besides the entity's own.
+    """
+    stmt = crud.list_query(entity, scope=scope, filters=dict(filters or {}), q=q).where(*where)
     if sort and sort_columns:
         column = sort_columns.get(sort.removeprefix("-"))
         if column is not None:
@@ -52,7 +60,9 @@ def list_rows(
     pages = max(1, -(-total // per_page))
     page = min(max(page, 1), pages)
     rows = (
-        session.execute(stmt.options(*entity.load_options).limit(per_page).offset((page - 1) * per_page))
+        session.execute(
+            stmt.options(*entity.load_options, *options).limit(per_page).offset((page - 1) * per_page)
+        )
         .scalars()
         .all()
     )

@@ -12,11 +12,12 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 from starlette.datastructures import FormData, UploadFile
 
+from inventory import views
 from inventory.entities import SYSTEMS
 from inventory.models import System
 from security.evidence import service as evidence
@@ -30,6 +31,7 @@ from taizhang.auth.principal import Principal
 from taizhang.auth.roles import Permission
 from taizhang.changelog import object_type_of
 from taizhang.errors import DomainError, NotFound
+from taizhang.listing import list_rows
 from taizhang.web import flash, record_forms
 from taizhang.web.forms import FormState
 from taizhang.web.objects import ObjectType, register_object_type
@@ -40,6 +42,8 @@ from taizhang.web.security import CsrfForm, Permit, page_allow, page_permit
 
 router = APIRouter(include_in_schema=False)
 add_template_package("security.grading")
+
+PER_PAGE = 50  # systems per page of the overview
 
 # the date each record kind sits at on a system's timeline
 _TIMELINE: list[tuple[str, str, str, str | None]] = [
@@ -153,14 +157,41 @@ def _problem_links(row: SecurityStatus, can_write: bool) -> list[tuple[str, str 
 
 @router.get("/security")
 def overview(
-    request: Request, principal: Principal = page_allow(Permission.SECURITY_READ), session: Session = DB
+    request: Request,
+    q: str | None = Query(None, max_length=200),
+    owner_unit_id: str | None = Query(None, max_length=12),
+    page: int = Query(1, ge=1, le=100000),
+    principal: Principal = page_allow(Permission.SECURITY_READ),
+    session: Session = DB,
 ) -> Response:
-    rows = service.security_statuses(session, scope=principal.scope)
+    """One page of systems with their status; the figures above it count every matching system."""
+    unit = int(owner_unit_id) if owner_unit_id and owner_unit_id.isdigit() else None
+    filters = {"owner_unit_id": unit}
+    search = (q or "").strip() or None
+    listing = list_rows(
+        session,
+        SYSTEMS,
+        scope=principal.scope,
+        filters=filters,
+        q=search,
+        sort_columns={"catalogue_number": System.catalogue_number},
+        sort="catalogue_number",
+        page=page,
+        per_page=PER_PAGE,
+    )
+    rows = service.security_statuses(session, scope=principal.scope, system_ids=[s.id for s in listing.rows])
+    matching = crud.list_query(SYSTEMS, scope=principal.scope, filters=filters, q=search)
+    matching = matching.with_only_columns(System.id).order_by(None)
+    everyone = service.security_statuses(session, scope=principal.scope, system_ids=matching)
     can_write = principal.can(Permission.SECURITY_WRITE)
     context = {
         "page_title": "等保与密评",
+        "listing": listing,
         "rows": [(r, _problem_links(r, can_write)) for r in rows],
-        "with_problems": sum(1 for r in rows if r.problems),
+        "with_problems": sum(1 for r in everyone if r.problems),
+        "units": views.units(session, principal.scope),
+        "q": q or "",
+        "chosen": {"owner_unit_id": "" if unit is None else str(unit)},
         "can_write": can_write,
     }
     return render(request, "security/overview.html", context)

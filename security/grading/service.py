@@ -15,7 +15,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import ColumnElement, Subquery, and_, case, func, or_, select
+from sqlalchemy import ColumnElement, Select, Subquery, and_, case, func, or_, select
 from sqlalchemy.orm import Session
 
 from inventory.entities import systems_in_scope
@@ -86,11 +86,17 @@ _TABLES: dict[str, Any] = {
 }
 
 
-def _system_filter(scope: Scope, system_ids: Sequence[int] | None) -> list[ColumnElement[bool]]:
+#: system ids as a list, or as a statement selecting them (a filtered list without its rows)
+SystemIds = Sequence[int] | Select[Any]
+
+
+def _system_filter(scope: Scope, system_ids: SystemIds | None) -> list[ColumnElement[bool]]:
     clauses: list[ColumnElement[bool]] = []
     if not scope.everything:
         clauses.append(systems_in_scope(scope))
-    if system_ids is not None:
+    if isinstance(system_ids, Select):
+        clauses.append(System.id.in_(system_ids))
+    elif system_ids is not None:
         clauses.append(System.id.in_(list(system_ids)))
     return clauses
 
@@ -99,7 +105,7 @@ def load_records(
     session: Session,
     *,
     scope: Scope = ALL,
-    system_ids: Sequence[int] | None = None,
+    system_ids: SystemIds | None = None,
     tables: Iterable[str] = tuple(_TABLES),
 ) -> tuple[list[System], dict[int, Records]]:
     """The systems (in catalogue order) and their records: one query per table."""
@@ -130,7 +136,7 @@ def security_statuses(
     *,
     today: dt.date | None = None,
     scope: Scope = ALL,
-    system_ids: Sequence[int] | None = None,
+    system_ids: SystemIds | None = None,
     policy: Policy | None = None,
     calendar: WorkdayCalendar | None = None,
 ) -> list[SecurityStatus]:

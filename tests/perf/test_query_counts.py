@@ -168,3 +168,65 @@ def test_bulk_create_runs_the_same_statements_for_5_or_50_rows(
             assert anon.post(f"{api}/systems", json=new_systems, headers=headers).status_code == 201
         counts.append(len(statements))
     assert counts[0] == counts[1], f"{counts[0]} statements for 5 rows, {counts[1]} for 50"
+
+
+def test_paged_pages_run_the_same_statements_on_a_larger_ledger(
+    engine: Engine, app: Any, make_user: Callable[..., dict[str, str]]
+) -> None:
+    """/security and /migration (one page of 50, with figures over every system): the statements they
+    run are the same on a ledger of 150 systems and on one four times larger, for the first and the
+    second page, for everyone and for a unit user."""
+    import random
+
+    from db_support import empty_all_tables
+    from security_records import vary_security
+    from sqlalchemy import func, select
+
+    from bench.dataset import Scale, generate
+    from inventory.models import System
+    from taizhang import db
+    from taizhang.clock import china_now
+
+    def fill(scale: Scale) -> None:
+        generate(engine, scale)
+        with db.session_scope(actor="test") as s:
+            vary_security(s, today=china_now().date(), rng=random.Random(scale.name))
+
+    def browser(username: str, role: str, units: tuple[int, ...] = ()) -> TestClient:
+        make_user(username, role, units)
+        client = TestClient(app, raise_server_exceptions=False)
+        page = client.get("/login").text
+        marker = 'name="csrf_token" value="'
+        token = page[page.index(marker) + len(marker) :].split('"', 1)[0]
+        form = {"username": username, "password": "Passw0rd!x", "csrf_token": token, "next": "/"}
+        assert client.post("/login", data=form, follow_redirects=False).status_code == 303
+        return client
+
+    def measure(tag: str) -> dict[str, int]:
+        with db.session_scope(write=False) as s:
+            busiest = (
+                s.execute(
+                    select(System.owner_unit_id).group_by(System.owner_unit_id).order_by(func.count().desc())
+                )
+                .scalars()
+                .first()
+            )
+        clients = {
+            "admin": browser(f"admin_{tag}", "admin"),
+            "unit": browser(f"unit_{tag}", "unit", (busiest,)),
+        }
+        counts = {}
+        for who, client in clients.items():
+            for path in ("/security", "/security?page=2", "/migration", "/migration?page=2"):
+                with counting(db.get_engine()) as statements:
+                    r = client.get(path)
+                assert r.status_code == 200, (path, r.text[:300])
+                counts[f"{who} {path}"] = len(statements)
+        return counts
+
+    fill(Scale("small", 20, 150, 800, 300))
+    small = measure("s")
+    empty_all_tables(engine)
+    fill(Scale("larger", 40, 600, 3200, 600))
+    larger = measure("l")
+    assert larger == small

@@ -274,3 +274,121 @@ def test_every_security_post_refuses_a_missing_or_wrong_csrf_token(
             assert "CSRF" in r.text
     assert session.execute(select(func.count()).select_from(MlpsAssessment)).scalar_one() == 1
     assert session.execute(select(func.count()).select_from(EvidenceFile)).scalar_one() == 0
+
+
+def _more_systems(county: County, edu: int, civil: int) -> None:
+    """``edu`` more systems of 县教育局 (JY-1xx, every third live since 2019 at level 3, so with
+    problems) and ``civil`` more of 县民政局 (MZ-1xx)."""
+    from inventory import schemas as s
+    from inventory.entities import SYSTEMS
+    from taizhang import crud
+    from taizhang.db import session_scope
+
+    with session_scope(actor="test") as db:
+        for n in range(edu):
+            troubled = n % 3 == 0
+            crud.create(
+                db,
+                SYSTEMS,
+                s.SystemCreate(
+                    catalogue_number=f"JY-{100 + n}",
+                    name=f"教育批量系统{n:02d}",
+                    owner_unit_id=county.edu,
+                    mlps_level=3 if troubled else None,
+                    go_live_date=dt.date(2019, 1, 1) if troubled else None,
+                ),
+            )
+        for n in range(civil):
+            crud.create(
+                db,
+                SYSTEMS,
+                s.SystemCreate(
+                    catalogue_number=f"MZ-{100 + n}", name=f"民政批量系统{n}", owner_unit_id=county.civil
+                ),
+            )
+
+
+def _rows_of(html: str) -> list[str]:
+    """Catalogue numbers of the overview's rows, in order."""
+    table = html.split('id="security-table"', 1)[1].split("</table>", 1)[0]
+    return re.findall(r"<td>([A-Z]{2}-\d+)</td>", table)
+
+
+def _summary(html: str) -> tuple[int, int]:
+    found = re.search(r"共 (\d+) 个信息系统，(\d+) 个有逾期或待处理事项", html)
+    assert found, html[:2000]
+    return int(found.group(1)), int(found.group(2))
+
+
+def _with_problems(**scope: Any) -> int:
+    from security.grading import service
+    from taizhang.db import session_scope
+
+    with session_scope(write=False) as db:
+        return sum(1 for r in service.security_statuses(db, **scope) if r.problems)
+
+
+def test_overview_pages_fifty_systems_and_counts_every_matching_one(
+    browser_as: Callable[[str], TestClient], county: County
+) -> None:
+    from taizhang.auth.principal import Scope
+
+    _more_systems(county, edu=55, civil=3)  # 56 + 4 systems in all
+    admin = browser_as("admin")
+    first = admin.get("/security").text
+    rows = _rows_of(first)
+    assert len(rows) == 50 and rows == sorted(rows)
+    everyone = _with_problems()
+    assert everyone >= 19  # every third of the 55, at least
+    assert _summary(first) == (60, everyone)
+    assert 'href="/security?page=2"' in first and 'rel="next">下一页</a>' in first
+    assert 'aria-current="page" class="current">1<' in first and "共 60 条，第 1 / 2 页" in first
+    second = admin.get("/security?page=2").text
+    rest = _rows_of(second)
+    assert len(rest) == 10 and not set(rest) & set(rows)
+    assert _summary(second) == (60, everyone)  # the figures do not depend on the page
+    assert 'rel="prev">上一页</a>' in second and 'href="/security?page=1"' in second
+
+    civil = admin.get(f"/security?owner_unit_id={county.civil}").text
+    assert sorted(_rows_of(civil)) == ["MZ-001", "MZ-100", "MZ-101", "MZ-102"]
+    assert _summary(civil) == (4, _with_problems(scope=Scope(frozenset({county.civil}))))
+    assert "下一页" not in civil
+    found = admin.get("/security", params={"q": "jy-10"}).text  # catalogue number, any case
+    assert sorted(_rows_of(found)) == [f"JY-{n}" for n in range(100, 110)]
+    assert _summary(found)[0] == 10
+    by_name = admin.get("/security", params={"q": "教育批量系统 5"}).text
+    assert sorted(_rows_of(by_name)) == [
+        "JY-105",
+        "JY-115",
+        "JY-125",
+        "JY-135",
+        "JY-145",
+        "JY-150",
+        *[f"JY-{n}" for n in range(151, 155)],
+    ]
+    # the page links keep the search and the unit filter
+    narrowed = admin.get("/security", params={"q": "批量", "owner_unit_id": county.edu}).text
+    assert _summary(narrowed)[0] == 55 and len(_rows_of(narrowed)) == 50
+    assert f'href="/security?q=%E6%89%B9%E9%87%8F&amp;owner_unit_id={county.edu}&amp;page=2"' in narrowed
+    last = admin.get("/security", params={"q": "批量", "owner_unit_id": county.edu, "page": 2}).text
+    assert len(_rows_of(last)) == 5 and all(r.startswith("JY-") for r in _rows_of(last))
+    assert len(_rows_of(admin.get("/security?page=99").text)) == 10  # past the end: the last page
+
+
+def test_unit_user_pages_and_counts_only_their_units(
+    browser_as: Callable[[str], TestClient], county: County
+) -> None:
+    from taizhang.auth.principal import Scope
+
+    _more_systems(county, edu=55, civil=3)
+    unit = browser_as("unit")
+    first = unit.get("/security").text
+    own = _with_problems(scope=Scope(frozenset({county.edu})))
+    assert _summary(first) == (56, own)
+    assert len(_rows_of(first)) == 50 and county.civil_system_name not in first
+    assert "县民政局" not in first  # nor in the unit filter's choices
+    second = unit.get("/security?page=2").text
+    assert len(_rows_of(second)) == 6 and all(r.startswith("JY-") for r in _rows_of(second))
+    foreign = unit.get(f"/security?owner_unit_id={county.civil}")
+    assert foreign.status_code == 200 and _rows_of(foreign.text) == [] and _summary(foreign.text) == (0, 0)
+    assert _rows_of(unit.get("/security?q=MZ").text) == []

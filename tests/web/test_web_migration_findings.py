@@ -5,6 +5,7 @@ rectification notices)."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -274,3 +275,97 @@ def test_dashboard_shows_migration_and_findings_sections(
     assert "合规问题" in page and "各单位未整改问题" in page
     nav: Any = page[: page.index("</nav>")]
     assert nav.index("上云迁移") < nav.index("合规问题")
+
+
+def _more_plans(county: County, edu: int) -> None:
+    """``edu`` more 县教育局 systems with plans (JY-2xx), every other one in the second wave."""
+    from inventory import schemas as s
+    from inventory.entities import SYSTEMS
+    from migration import schemas as ms
+    from migration.entities import PLANS, WAVES
+    from taizhang import crud
+    from taizhang.db import session_scope
+
+    with session_scope(actor="test") as db:
+        wave = crud.create(db, WAVES, ms.WaveCreate(name="第二批", target_date=dt.date(2027, 6, 30)))
+        for n in range(edu):
+            system = crud.create(
+                db,
+                SYSTEMS,
+                s.SystemCreate(
+                    catalogue_number=f"JY-{200 + n}", name=f"教育上云系统{n:02d}", owner_unit_id=county.edu
+                ),
+            )
+            crud.create(
+                db,
+                PLANS,
+                ms.PlanCreate(
+                    system_id=system.id,
+                    wave_id=wave.id if n % 2 else None,
+                    owner="王工",
+                    planned_cutover=dt.date(2021, 1, 1) + dt.timedelta(days=n),
+                ),
+            )
+
+
+def _cards(html: str) -> list[str]:
+    board = html.split('id="migration-board"', 1)[1].split("</table>", 1)[0]
+    return re.findall(r'href="/migration/plans/(\d+)"', board)
+
+
+def _tile(html: str, title: str) -> str:
+    found = re.search(rf'<div class="tile-title">{title}</div><div class="tile-value">([^<]*)</div>', html)
+    assert found, title
+    return found.group(1)
+
+
+def test_board_pages_fifty_plans_and_its_figures_count_every_matching_system(
+    browser_as: Callable[[str], TestClient], county: County, ledger: Ledger
+) -> None:
+    _more_plans(county, edu=55)  # 57 plans in all, 56 of them overdue
+    admin = browser_as("admin")
+    first = admin.get("/migration").text
+    cards = _cards(first)
+    assert len(cards) == 50 and len(set(cards)) == 50
+    assert "第一批" in first and "第二批" in first and "未分配批次" in first  # grouped by wave and step
+    assert _tile(first, "割接逾期") == "56" and _tile(first, "纳入范围") == "58"
+    assert "共 57 条，第 1 / 2 页" in first and 'href="/migration?page=2"' in first and "下一页" in first
+    second = admin.get("/migration?page=2").text
+    assert len(_cards(second)) == 7 and not set(_cards(second)) & set(cards)
+    assert _tile(second, "割接逾期") == "56"
+    assert str(ledger.edu_plan) in _cards(second) or str(ledger.edu_plan) in cards
+
+    civil = admin.get(f"/migration?unit_id={county.civil}").text
+    assert _cards(civil) == [str(ledger.civil_plan)] and _tile(civil, "纳入范围") == "2"
+    found = admin.get("/migration", params={"q": "jy-21"}).text  # catalogue number
+    assert len(_cards(found)) == 10 and _tile(found, "纳入范围") == "10" and "下一页" not in found
+    named = admin.get("/migration", params={"q": "婚姻"}).text  # system name
+    assert _cards(named) == [str(ledger.civil_plan)] and _tile(named, "割接逾期") == "1"
+    kept = admin.get("/migration", params={"q": "系统", "unit_id": county.edu}).text
+    assert "共 56 条" in kept and _tile(kept, "纳入范围") == "56"
+    assert f'href="/migration?q=%E7%B3%BB%E7%BB%9F&amp;unit_id={county.edu}&amp;page=2"' in kept
+    tail = admin.get("/migration", params={"q": "系统", "unit_id": county.edu, "page": 2}).text
+    assert len(_cards(tail)) == 6
+
+
+def test_unit_user_pages_only_their_plans_and_the_board_still_advances(
+    browser_as: Callable[[str], TestClient], county: County, ledger: Ledger
+) -> None:
+    _more_plans(county, edu=55)
+    unit = browser_as("unit")
+    first = unit.get("/migration").text
+    assert "共 56 条" in first and len(_cards(first)) == 50
+    assert str(ledger.civil_plan) not in _cards(first) + _cards(unit.get("/migration?page=2").text)
+    assert _tile(first, "纳入范围") == "56" and _tile(first, "割接逾期") == "55"
+    assert len(_cards(unit.get("/migration?page=2").text)) == 6
+    ops = browser_as("ops")
+    path = f"/migration/plans/{ledger.edu_plan}"
+    token = csrf_of(ops.get(path).text)
+    moved = ops.post(
+        f"{path}/advance", data={"to": "assessment", "csrf_token": token}, follow_redirects=False
+    )
+    assert moved.status_code == 303
+    board = ops.get("/migration", params={"q": "学籍"}).text
+    assert _cards(board) == [str(ledger.edu_plan)]
+    cell = board.split('data-state="assessment"', 1)[1].split("</td>", 1)[0]
+    assert f'href="/migration/plans/{ledger.edu_plan}"' in cell
