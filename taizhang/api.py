@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
-import sqlite3
 import uuid
 import weakref
 from collections.abc import AsyncIterator, Callable, Iterator, Sequence
@@ -27,6 +26,7 @@ from taizhang.auth.roles import Permission
 from taizhang.db import declare_write, get_engine, new_session
 from taizhang.errors import DomainError, Forbidden, Unauthorized
 from taizhang.settings import get_settings
+from taizhang.writegate import GateTimeout
 
 log = logging.getLogger("taizhang.api")
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -57,9 +57,7 @@ async def write_turn(request: Request) -> AsyncIterator[None]:
         async with asyncio.timeout(timeout):
             await turn.acquire()
     except TimeoutError:
-        raise OperationalError(
-            "write turn", None, sqlite3.OperationalError(f"database is locked (no turn within {timeout:g} s)")
-        ) from None
+        raise OperationalError("write turn", None, GateTimeout.after(timeout)) from None
     try:
         yield
     finally:

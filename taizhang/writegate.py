@@ -42,6 +42,10 @@ POLL_SECONDS = 0.001
 class GateTimeout(sqlite3.OperationalError):
     """No turn at the write lock within the busy timeout."""
 
+    @classmethod
+    def after(cls, timeout: float) -> GateTimeout:
+        return cls(f"database is locked (no write turn within {timeout:g} s)")
+
 
 class WriteGate:
     """The write queue of one SQLite database file within one process (see ``gate_for``)."""
@@ -59,7 +63,7 @@ class WriteGate:
             return
         deadline = time.monotonic() + timeout
         if not self._local.acquire(timeout=timeout):
-            raise GateTimeout(f"database is locked (no write turn within {timeout:g} s)")
+            raise GateTimeout.after(timeout)
         try:
             fd = _flock(self.path, deadline)
         except BaseException:
@@ -67,7 +71,7 @@ class WriteGate:
             raise
         if fd is None:
             self._local.release()
-            raise GateTimeout(f"database is locked (no write turn within {timeout:g} s)")
+            raise GateTimeout.after(timeout)
         self._owner, self._fd, self._since = id(owner), fd, time.monotonic()
 
     def release(self, owner: object) -> None:
