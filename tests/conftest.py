@@ -7,16 +7,14 @@ each test. ``client`` is an httpx-backed TestClient; ``as_role`` gives headers f
 from __future__ import annotations
 
 import os
-import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from db_support import empty_all_tables
+from db_support import create_pg_database, empty_all_tables
 from fastapi.testclient import TestClient
-from sqlalchemy import Engine, create_engine, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from taizhang import db as tzdb
@@ -24,21 +22,6 @@ from taizhang.settings import reset_settings_cache
 
 PG_ENV = "TAIZHANG_TEST_POSTGRES_URL"
 BACKENDS = ["sqlite", "postgres"]
-
-
-def _create_pg_database(admin_url: str) -> tuple[str, Callable[[], None]]:
-    name = f"taizhang_test_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    url = make_url(admin_url).set(database=name).render_as_string(hide_password=False)
-
-    def drop() -> None:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
-
-    return url, drop
 
 
 @pytest.fixture(scope="session", params=BACKENDS)
@@ -50,7 +33,7 @@ def backend_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPat
         admin_url = os.environ.get(PG_ENV)
         if not admin_url:
             pytest.skip(f"PostgreSQL variant skipped: {PG_ENV} is not set")
-        url, drop = _create_pg_database(admin_url)
+        url, drop = create_pg_database(admin_url)
     else:
         url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'taizhang.db'}"
         drop = None

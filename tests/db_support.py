@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Engine, text
+import uuid
+from collections.abc import Callable
+
+from sqlalchemy import Engine, create_engine, text
+from sqlalchemy.engine import make_url
 
 
 def empty_all_tables(engine: Engine) -> None:
@@ -20,3 +24,19 @@ def empty_all_tables(engine: Engine) -> None:
                 conn.execute(text(f'DELETE FROM "{table}"'))
             if conn.execute(text("SELECT name FROM sqlite_master WHERE name='sqlite_sequence'")).first():
                 conn.execute(text("DELETE FROM sqlite_sequence"))
+
+
+def create_pg_database(admin_url: str) -> tuple[str, Callable[[], None]]:
+    """A new, empty PostgreSQL database beside ``admin_url``'s; returns its URL and how to drop it."""
+    name = f"taizhang_test_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    url = make_url(admin_url).set(database=name).render_as_string(hide_password=False)
+
+    def drop() -> None:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+    return url, drop

@@ -9,13 +9,14 @@ that other processes see the run move).
 from __future__ import annotations
 
 import datetime as dt
+import json
 import socket
+import sqlite3
 from collections import Counter
+from collections.abc import Callable
 from typing import Any, cast
 
-from sqlalchemy import Select, Table, insert, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy import Select, Table, select, update
 from sqlalchemy.orm import Session
 
 from inventory.models import Host
@@ -154,24 +155,110 @@ def record_results(
     ingest_results(session, rows)
 
 
-def ingest_results(session: Session, rows: list[dict[str, Any]]) -> int:
-    """Store result rows (host_id, check_id, outcome, evidence, observed, checked_at, run_id)."""
-    conn = session.connection()
-    insert_fn = pg_insert if conn.dialect.name == "postgresql" else sqlite_insert
-    current = cast(Table, CheckResult.__table__)
-    history = cast(Table, CheckResultHistory.__table__)
-    upsert = insert_fn(current)
-    upsert = upsert.on_conflict_do_update(
-        index_elements=["host_id", "check_id"],
-        set_={
-            column: upsert.excluded[column]
-            for column in ("outcome", "evidence", "observed", "checked_at", "run_id")
-        },
+_RESULT_COLUMNS = ("host_id", "check_id", "outcome", "evidence", "observed", "checked_at", "run_id")
+
+
+def _result_sql(paramstyle: str) -> tuple[str, str]:
+    """The upsert of the current state and the insert of history, as driver SQL.
+
+    The current row takes its unit from the host row in the same statement (a primary-key
+    lookup), so the copy can never be older than the host it was written for.
+    """
+    mark = "?" if paramstyle == "qmark" else "%s"
+    columns = ", ".join(_RESULT_COLUMNS)
+    # PostgreSQL is handed the JSON as text (see _driver_rows) and casts it.
+    values = ", ".join(f"{mark}::json" if c == "observed" and mark == "%s" else mark for c in _RESULT_COLUMNS)
+    updated = ", ".join(f"{c} = excluded.{c}" for c in (*_RESULT_COLUMNS[2:], "unit_id"))
+    upsert = (
+        f"INSERT INTO check_results ({columns}, unit_id) "
+        f"VALUES ({values}, (SELECT unit_id FROM hosts WHERE id = {mark})) "
+        f"ON CONFLICT (host_id, check_id) DO UPDATE SET {updated}"
     )
+    history = f"INSERT INTO check_result_history ({columns}) VALUES ({values})"
+    return upsert, history
+
+
+def _converter(dialect: Any, column: str, *, remember: bool) -> Callable[[Any], Any]:
+    """The column's own bind processing (enum to value, UTC datetime to the stored form, dict to
+    JSON), ending in the value the driver stores; ``remember`` keeps what each distinct value
+    became (a run's results share their outcomes and often their times)."""
+    process: Callable[[Any], Any] | None = (
+        cast(Table, CheckResult.__table__).c[column].type.bind_processor(dialect)
+    )
+    if process is None and column == "observed":  # psycopg adapts JSON itself; PostgreSQL casts text
+        process = getattr(dialect, "_json_serializer", None) or json.dumps
+    # sqlite3 would adapt a datetime row by row in its default adapter; adapt it here once instead
+    adapt = sqlite3.adapters.get((dt.datetime, sqlite3.PrepareProtocol)) if dialect.name == "sqlite" else None
+
+    def convert(value: Any) -> Any:
+        if value is None:
+            return None
+        if process is not None:
+            value = process(value)
+        if adapt is not None and isinstance(value, dt.datetime):
+            value = adapt(value)
+        return value
+
+    if not remember:
+        return convert
+    seen: dict[Any, Any] = {}
+
+    def remembered(value: Any) -> Any:
+        try:
+            return seen[value]
+        except KeyError:
+            stored = seen[value] = convert(value)
+            return stored
+
+    return remembered
+
+
+def _driver_rows(dialect: Any, rows: list[dict[str, Any]]) -> list[tuple[Any, ...]]:
+    """Rows as the driver takes them, in ``_RESULT_COLUMNS`` order and then the host id again (for
+    the unit lookup), converted as SQLAlchemy would convert them row by row."""
+    outcome = _converter(dialect, "outcome", remember=True)
+    checked_at = _converter(dialect, "checked_at", remember=True)
+    to_json = _converter(dialect, "observed", remember=False)
+    empty = to_json({})
+    by_id: dict[int, Any] = {}  # a host's results share one observed dict; rows keep it alive
+    out: list[tuple[Any, ...]] = []
+    for row in rows:
+        observed = row["observed"]
+        if not observed:
+            stored = empty
+        else:
+            stored = by_id.get(id(observed))
+            if stored is None:
+                stored = by_id[id(observed)] = to_json(observed)
+        host_id = row["host_id"]
+        out.append(
+            (
+                host_id,
+                row["check_id"],
+                outcome(row["outcome"]),
+                row["evidence"],
+                stored,
+                checked_at(row["checked_at"]),
+                row["run_id"],
+                host_id,
+            )
+        )
+    return out
+
+
+def ingest_results(session: Session, rows: list[dict[str, Any]]) -> int:
+    """Store result rows (host_id, check_id, outcome, evidence, observed, checked_at, run_id).
+
+    One driver-level executemany per chunk for the current state (INSERT … ON CONFLICT DO UPDATE,
+    which SQLite and PostgreSQL both speak) and one for history: a million results never become a
+    million ORM objects, nor a million rounds of SQLAlchemy's per-row parameter handling.
+    """
+    conn = session.connection()
+    upsert, history = _result_sql(conn.dialect.paramstyle)
     for start in range(0, len(rows), RESULT_CHUNK):
-        chunk = rows[start : start + RESULT_CHUNK]
-        conn.execute(upsert, chunk)  # executemany of one compiled statement
-        conn.execute(insert(history), chunk)
+        chunk = _driver_rows(conn.dialect, rows[start : start + RESULT_CHUNK])
+        conn.exec_driver_sql(upsert, chunk)
+        conn.exec_driver_sql(history, [values[:-1] for values in chunk])
     session.expire_all()
     return len(rows)
 
