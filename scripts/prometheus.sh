@@ -12,8 +12,8 @@ if [ ! -e /usr/sbin/policy-rc.d ]; then
   printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d && chmod +x /usr/sbin/policy-rc.d
   created_policy=1
 fi
-apt-get update -qq >/dev/null
-apt-get install -y -qq --no-install-recommends prometheus >/dev/null
+apt-get -o DPkg::Lock::Timeout=900 update -qq >/dev/null
+apt-get -o DPkg::Lock::Timeout=900 install -y -qq --no-install-recommends prometheus >/dev/null
 if [ "$created_policy" = 1 ]; then rm -f /usr/sbin/policy-rc.d; fi
 # Debian's package may still have launched the service through its init script; stop it.
 pkill -x prometheus >/dev/null 2>&1 || true

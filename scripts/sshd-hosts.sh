@@ -19,8 +19,8 @@ install_sshd() {
   mkdir -p /var/cache/taizhang-ci/apt
   # policy-rc.d keeps the package from starting the machine's own sshd service
   printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d && chmod +x /usr/sbin/policy-rc.d
-  apt-get install -y -q -o Dir::Cache::archives=/var/cache/taizhang-ci/apt openssh-server >/dev/null \
-    || { apt-get update -q >/dev/null && apt-get install -y -q -o Dir::Cache::archives=/var/cache/taizhang-ci/apt openssh-server >/dev/null; }
+  apt-get -o DPkg::Lock::Timeout=900 install -y -q -o Dir::Cache::archives=/var/cache/taizhang-ci/apt openssh-server >/dev/null \
+    || { apt-get -o DPkg::Lock::Timeout=900 update -q >/dev/null && apt-get -o DPkg::Lock::Timeout=900 install -y -q -o Dir::Cache::archives=/var/cache/taizhang-ci/apt openssh-server >/dev/null; }
   rm -f /usr/sbin/policy-rc.d
 }
 

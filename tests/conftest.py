@@ -23,6 +23,27 @@ from taizhang.settings import reset_settings_cache
 PG_ENV = "TAIZHANG_TEST_POSTGRES_URL"
 BACKENDS = ["sqlite", "postgres"]
 
+# Tests that share one machine-wide resource run on one xdist worker (``--dist loadgroup``): the
+# sshd test hosts listen on fixed addresses, NetBox is one server per machine, and one Chromium
+# serves the browser journeys; installing Prometheus stops any running. Every other test may run on
+# any worker.
+SHARED_RESOURCES = {
+    "sshd_hosts": "sshd",
+    "netbox_server": "netbox",
+    "chromium_path": "browser",
+    "promtool": "prometheus",  # its first install stops any Prometheus running
+}
+
+
+@pytest.hookimpl(tryfirst=True)  # before xdist reads the groups
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    for item in items:
+        fixtures = getattr(item, "fixturenames", ())
+        for fixture, group in SHARED_RESOURCES.items():
+            if fixture in fixtures:
+                item.add_marker(pytest.mark.xdist_group(group))
+                break
+
 
 @pytest.fixture(scope="session", params=BACKENDS)
 def backend_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
