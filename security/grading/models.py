@@ -31,6 +31,7 @@ from security.grading.choices import (
     RiskLevel,
     RiskMethod,
 )
+from taizhang import bulk
 from taizhang.db import Base, IdMixin, TimestampMixin, Tracked, VersionedMixin
 from taizhang.enum_type import EnumColumn
 from taizhang.errors import Invalid
@@ -268,3 +269,27 @@ def _sync_system_levels(session: Session, _ctx: Any, _instances: Any) -> None:
 
 # Runs before the change log collects the flush, so the system's level change is logged too.
 event.listen(Session, "before_flush", _sync_system_levels, insert=True)
+
+
+@bulk.on_write
+def _sync_levels_after_batch(
+    session: Session, model: type, rows: list[dict[str, Any]], before: list[dict[str, Any]] | None
+) -> None:
+    """Gradings written in batches (a spreadsheet import) set the level as ORM writes do.
+
+    Batches bypass flush listeners; the systems they touch are set here through the ORM, so the
+    change of level is flushed and logged like any other edit of a system.
+    """
+    if model is not MlpsGrading:
+        return
+    system_ids = {row["system_id"] for row in chain(rows, before or ()) if row.get("system_id") is not None}
+    changed = False
+    with session.no_autoflush:
+        for system_id in sorted(system_ids):
+            level = _latest_final_level(session, system_id, [])
+            system = session.get(System, system_id)
+            if level is not None and system is not None and system.mlps_level != level:
+                system.mlps_level = level
+                changed = True
+    if changed:
+        session.flush()

@@ -306,6 +306,43 @@ def test_messy_county_security_file_imports_exactly(engine: object, session: Ses
     assert len(incident.systems) == 2
 
 
+def test_imported_grading_sets_the_systems_level_and_logs_it(
+    engine: object, session: Session, tmp_path: Path
+) -> None:
+    """A final grading from a sheet is the level of record, as one recorded through the API is."""
+    path = county_xlsx(
+        tmp_path / "定级.xlsx",
+        {
+            "单位列表": UNITS_SHEET,
+            "系统": SYSTEMS,  # XF-001 at level 3, XF-002 at level 2 in the inventory
+            "定级": [
+                ["系统目录编号", "等保级别", "定级时间", "专家评审时间", "主管部门"],
+                ["XF-001", "第二级", "2025年3月5日", "2025年3月1日", "县教育局"],
+                ["XF-002", "第二级", "2025年3月5日", "2025年3月1日", "县民政局"],
+            ],
+        },
+    )
+    result = import_path(path)
+    assert result.ok, result.problems
+    session.expire_all()
+    levels = dict(session.execute(select(System.catalogue_number, System.mlps_level)).all())
+    assert levels == {"XF-001": 2, "XF-002": 2}
+    system_id = session.execute(select(System.id).where(System.catalogue_number == "XF-001")).scalar_one()
+    updates = (
+        session.execute(
+            select(ChangeLogEntry).where(
+                ChangeLogEntry.object_type == "inventory.system",
+                ChangeLogEntry.object_id == system_id,
+                ChangeLogEntry.action == "update",
+            )
+        )
+        .scalars()
+        .all()
+    )
+    assert [(u.before or {}).get("mlps_level") for u in updates] == [3]
+    assert [(u.after or {}).get("mlps_level") for u in updates] == [2]
+
+
 def test_security_rows_refused_with_reasons_and_nothing_written(
     engine: object, session: Session, tmp_path: Path
 ) -> None:
