@@ -23,6 +23,8 @@ from inventory.models import System
 from security.evidence import service as evidence
 from security.evidence.choices import EvidenceKind
 from security.grading import service
+from security.grading.choices import RectificationStatus
+from security.grading.models import MlpsRectification
 from security.grading.page_forms import KINDS, RecordKind
 from security.grading.status import SecurityStatus, problem_items
 from taizhang import crud
@@ -51,7 +53,7 @@ _TIMELINE: list[tuple[str, str, str, str | None]] = [
     ("filings", "备案", "submitted_on", "mlps-filings"),
     ("assessments", "等级测评", "assessed_on", "mlps-assessments"),
     ("self_checks", "等保自查", "checked_on", "mlps-self-checks"),
-    ("rectifications", "整改（未完成）", "due_on", "mlps-rectifications"),
+    ("rectifications", "整改", "due_on", "mlps-rectifications"),  # see _timeline_entry
     ("crypto_plans", "密码应用方案", "drafted_on", "crypto-plans"),
     ("crypto_assessments", "密评", "assessed_on", "crypto-assessments"),
     ("risk_assessments", "风险评估", "assessed_on", "risk-assessments"),
@@ -73,19 +75,31 @@ def _describe(record: Any) -> str:
     return f"第{'一二三四五'[level - 1]}级" if level else ""
 
 
+def _timeline_label(record: Any, label: str, date_field: str) -> tuple[str, dt.date | None]:
+    """A rectification is shown at its due date while open, at its completion once done."""
+    if isinstance(record, MlpsRectification):
+        if record.status is RectificationStatus.OPEN:
+            return "整改（未完成）", record.due_on
+        return "整改（已完成）", record.completed_on or record.due_on
+    return label, getattr(record, date_field)
+
+
 def timeline(session: Session, principal: Principal, system_id: int) -> list[dict[str, Any]]:
-    """Every 等保/密评/risk record of the system, newest first."""
-    _, records = service.load_records(session, scope=principal.scope, system_ids=[system_id])
+    """Every 等保/密评/risk record of the system, newest first (finished rectifications included)."""
+    _, records = service.load_records(
+        session, scope=principal.scope, system_ids=[system_id], closed_rectifications=True
+    )
     rec = records.get(system_id)
     if rec is None:
         return []
     rows = []
     for table, label, date_field, slug in _TIMELINE:
         for record in getattr(rec, table):
+            shown, date = _timeline_label(record, label, date_field)
             rows.append(
                 {
-                    "date": getattr(record, date_field),
-                    "label": label,
+                    "date": date,
+                    "label": shown,
                     "text": _describe(record),
                     "conclusion": getattr(getattr(record, "conclusion", None), "label", ""),
                     "url": f"/security/records/{slug}/{record.id}" if slug else None,

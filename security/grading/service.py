@@ -107,8 +107,12 @@ def load_records(
     scope: Scope = ALL,
     system_ids: SystemIds | None = None,
     tables: Iterable[str] = tuple(_TABLES),
+    closed_rectifications: bool = False,
 ) -> tuple[list[System], dict[int, Records]]:
-    """The systems (in catalogue order) and their records: one query per table."""
+    """The systems (in catalogue order) and their records: one query per table.
+
+    Rectifications are the open ones (what the status rules count) unless ``closed_rectifications``
+    (the system's history shows them all)."""
     clauses = _system_filter(scope, system_ids)
     systems = list(
         session.execute(select(System).where(*clauses).order_by(System.catalogue_number)).scalars()
@@ -118,7 +122,7 @@ def load_records(
     for name in tables:
         model = _TABLES[name]
         stmt = select(model).where(model.system_id.in_(wanted)) if clauses else select(model)
-        if model is MlpsRectification:
+        if model is MlpsRectification and not closed_rectifications:
             stmt = stmt.where(MlpsRectification.status == RectificationStatus.OPEN)
         for row in session.execute(stmt).scalars():
             getattr(records[row.system_id], name).append(row)

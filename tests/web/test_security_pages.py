@@ -392,3 +392,37 @@ def test_unit_user_pages_and_counts_only_their_units(
     foreign = unit.get(f"/security?owner_unit_id={county.civil}")
     assert foreign.status_code == 200 and _rows_of(foreign.text) == [] and _summary(foreign.text) == (0, 0)
     assert _rows_of(unit.get("/security?q=MZ").text) == []
+
+
+def test_timeline_keeps_finished_rectifications(
+    browser_as: Callable[[str], TestClient], county: County, overdue: int
+) -> None:
+    """A rectification stays in the system's history once done: at its completion date, marked done."""
+    from security.grading import schemas as gs
+    from security.grading.choices import RectificationStatus
+    from security.grading.entities import MLPS_RECTIFICATIONS
+    from taizhang import crud
+    from taizhang.db import session_scope
+
+    with session_scope(actor="test") as db:
+        for description, status, completed in (
+            ("口令复杂度不足", RectificationStatus.DONE, "2022-08-01"),
+            ("日志留存不足六个月", RectificationStatus.OPEN, None),
+        ):
+            crud.create(
+                db,
+                MLPS_RECTIFICATIONS,
+                gs.MlpsRectificationCreate(
+                    system_id=county.edu_system,
+                    assessment_id=overdue,
+                    description=description,
+                    owner="张三",
+                    due_on="2022-09-30",
+                    status=status,
+                    completed_on=completed,
+                ),
+            )
+    page = browser_as("security").get(f"/systems/{county.edu_system}").text
+    rows = re.findall(r"<tr><td class=\"nowrap\">([^<]*)</td><td>([^<]*)</td><td><a [^>]*>([^<]*)</a>", page)
+    assert ("2022-08-01", "整改（已完成）", "口令复杂度不足") in rows
+    assert ("2022-09-30", "整改（未完成）", "日志留存不足六个月") in rows
