@@ -323,15 +323,17 @@ def update_rows(
             },
         )
     if plan.tracked:
-        _log_updates(session, entity.model, befores, afters)
+        log_updates(session, entity.model, befores, afters)
     for listener in _LISTENERS:
         listener(session, entity.model, afters, befores)
     return afters
 
 
-def _log_updates(
+def log_updates(
     session: Session, model: type, befores: list[dict[str, Any]], afters: list[dict[str, Any]]
 ) -> None:
+    """Log rows changed by a Core UPDATE as a flush would: ``befores`` and ``afters`` hold every
+    column of each row (and its many-to-many ids), before and after; unchanged rows are skipped."""
     shared = entry(
         session, model, ChangeAction.UPDATE, None, object_repr="", before=None, after=None, time=utcnow()
     )

@@ -25,6 +25,7 @@ from security.verification.choices import FINISHED, CheckOutcome, RunStatus
 from security.verification.inventory import Selection, inventory_for
 from security.verification.models import CheckResult, CheckResultHistory, VerificationRun
 from security.verification.runner import RunOutput, run_verification
+from taizhang import bulk
 from taizhang.auth.principal import ALL, Scope
 from taizhang.db import new_session, utcnow
 from taizhang.errors import Conflict, Invalid, NotFound
@@ -102,14 +103,21 @@ def claim_run(session: Session, *, worker: str, run_id: int | None = None) -> in
     chosen = session.execute(candidate).scalar_one_or_none()
     if chosen is None:
         return None
+    table = cast(Table, VerificationRun.__table__)
+    stored = dict(session.execute(select(*table.c).where(table.c.id == chosen)).one()._mapping)
     now = utcnow()
+    claimed_values = {"status": RunStatus.RUNNING, "worker": worker, "started_at": now, "heartbeat_at": now}
     claimed = session.execute(
         update(VerificationRun)
         .where(VerificationRun.id == chosen, VerificationRun.status == RunStatus.QUEUED)
-        .values(status=RunStatus.RUNNING, worker=worker, started_at=now, heartbeat_at=now)
+        .values(**claimed_values)
         .execution_options(synchronize_session=False)
     )
-    return chosen if getattr(claimed, "rowcount", 0) == 1 else None
+    if getattr(claimed, "rowcount", 0) != 1:
+        return None
+    # The conditional UPDATE is what makes the claim atomic; log it as a flush would log the edit.
+    bulk.log_updates(session, VerificationRun, [stored], [{**stored, **claimed_values}])
+    return chosen
 
 
 def fail_abandoned_runs(session: Session, *, grace_seconds: int = 120) -> int:

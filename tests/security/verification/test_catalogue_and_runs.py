@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 from fastapi.testclient import TestClient
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 from typer.testing import CliRunner
 
@@ -19,6 +20,7 @@ from security.verification.catalogue import catalogue, playbooks_dir
 from security.verification.choices import CheckOutcome, RunStatus
 from security.verification.inventory import Selection
 from security.verification.runner import results_from_events
+from taizhang.changelog import ChangeLogEntry
 from taizhang.cli import app as cli_app
 
 API = "/api/v1/security/verification"
@@ -99,6 +101,16 @@ def test_queue_claims_once_and_cancel(session: Session, client: TestClient) -> N
     assert service.claim_run(session, worker="w1") == run.id
     assert service.claim_run(session, worker="w2") is None  # already claimed
     session.commit()
+    # The claim is in the change log, as every other change of a run is.
+    logged = session.execute(
+        select(ChangeLogEntry).where(
+            ChangeLogEntry.object_type == "security.verificationrun",
+            ChangeLogEntry.object_id == run.id,
+            ChangeLogEntry.action == "update",
+        )
+    ).scalar_one()
+    assert (logged.before or {})["status"] == "queued" and (logged.after or {})["status"] == "running"
+    assert logged.actor == "test"
     assert client.post(f"{API}/runs/{run.id}/cancel").json()["cancel_requested"] is True
 
     queued = client.post(f"{API}/runs", json={"unit_ids": [ids["unit"]]}).json()
