@@ -8,35 +8,16 @@ group by group, on a small ledger and on one four times larger.
 from __future__ import annotations
 
 import re
-import threading
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import Engine, event
+from perf_support import PUMP_THREAD, counting
+from sqlalchemy import Engine
 from typer.testing import CliRunner
 
 from taizhang.cli import app as cli
-
-PUMP_THREAD = "findings-pump"
-
-
-@contextmanager
-def counting(engine: Engine, *, skip_thread: str | None = PUMP_THREAD) -> Iterator[list[str]]:
-    """Statements ``engine`` runs meanwhile; not those of ``skip_thread`` (the app's findings pump)."""
-    statements: list[str] = []
-
-    def record(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
-        if skip_thread is None or threading.current_thread().name != skip_thread:
-            statements.append(statement)
-
-    event.listen(engine, "before_cursor_execute", record)
-    try:
-        yield statements
-    finally:
-        event.remove(engine, "before_cursor_execute", record)
 
 
 def list_routes(client: TestClient) -> list[str]:

@@ -426,3 +426,42 @@ def test_timeline_keeps_finished_rectifications(
     rows = re.findall(r"<tr><td class=\"nowrap\">([^<]*)</td><td>([^<]*)</td><td><a [^>]*>([^<]*)</a>", page)
     assert ("2022-08-01", "整改（已完成）", "口令复杂度不足") in rows
     assert ("2022-09-30", "整改（未完成）", "日志留存不足六个月") in rows
+
+
+def test_problem_count_is_kept_until_the_ledger_changes(
+    browser_as: Callable[[str], TestClient], county: County, overdue: int
+) -> None:
+    """The figure over every matching system is worked out once per ledger state, not per view:
+    a second view runs fewer statements, and a new record changes it at once."""
+    from perf_support import counting
+
+    from inventory import schemas as s
+    from inventory.entities import SYSTEMS
+    from taizhang import crud
+    from taizhang.db import get_engine, session_scope
+
+    _more_systems(county, edu=5, civil=0)
+    admin = browser_as("admin")
+    before = _with_problems()
+    with counting(get_engine()) as first:
+        assert _summary(admin.get("/security").text)[1] == before
+    with counting(get_engine()) as again:
+        assert _summary(admin.get("/security?page=1").text)[1] == before
+    assert len(again) < len(first), (len(first), len(again))
+
+    with session_scope(actor="test") as db:  # a third-level system in use since 2020, never assessed
+        crud.create(
+            db,
+            SYSTEMS,
+            s.SystemCreate(
+                catalogue_number="JY-900",
+                name="新登记系统",
+                owner_unit_id=county.edu,
+                mlps_level=3,
+                lifecycle="running",
+                go_live_date="2020-01-01",
+            ),
+        )
+    after = _with_problems()
+    assert after == before + 1
+    assert _summary(admin.get("/security").text)[1] == after
