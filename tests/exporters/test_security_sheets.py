@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session, selectinload
 from test_sheets_api import ledger_snapshot, seed_every_field
 
 from inventory.models import System, Unit
+from security.findings import background
 from security.grading.choices import MlpsConclusion
 from security.grading.models import CryptoAssessment, MlpsAssessment, MlpsGrading
 from security.response.models import Incident
@@ -208,6 +209,10 @@ def seed_security(client: TestClient, session: Session) -> None:
 
 
 def wipe_ledger(session: Session) -> None:
+    # The app's evaluation pump deletes the requests it has evaluated; deleting every table under
+    # it can deadlock with it on PostgreSQL. Nothing here needs findings: stop it first.
+    if background._pump is not None:
+        background._pump.stop()
     for table in reversed(metadata.sorted_tables):
         if table.name in KEEP or table.name in ("changelog", "changelog_head"):
             continue
