@@ -101,6 +101,12 @@ class Settings(BaseSettings):
     verify_timeout_seconds: int = Field(default=1800, ge=10, description="a verification run's time limit")
     playbooks_dir: Path | None = Field(default=None, description="verification playbooks (default: shipped)")
     sqlite_busy_timeout_ms: int = 15000
+    sqlite_cache_mb: int = Field(
+        default=64,
+        ge=2,
+        le=4096,
+        description="SQLite page cache per connection, in MB (SQLite's own default is 2)",
+    )
     sqlite_write_gate: bool = Field(
         default=True, description="queue SQLite writers fairly at a lock file beside the database"
     )
