@@ -153,7 +153,9 @@ class SheetImport:
     def field_problem(self, row: _Row, field_name: str | None, reason: str) -> None:
         keys = self.spec.columns_of_field(field_name) if field_name else []
         present = [k for k in keys if k in self.layout.positions]
-        key = present[0] if present else None
+        # A rule may need a column the sheet does not have: the problem still names it (its header
+        # and field), so the user knows which column to add.
+        key = present[0] if present else (keys[0] if keys else None)
         self.row_problem(row, key, reason)
 
     def row_problem(self, row: _Row, column_key: str | None, reason: str) -> None:

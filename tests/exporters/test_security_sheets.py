@@ -348,6 +348,26 @@ def test_imported_grading_sets_the_systems_level_and_logs_it(
     assert [(u.after or {}).get("mlps_level") for u in updates] == [2]
 
 
+def test_a_rule_on_a_missing_column_names_that_column(engine: object, tmp_path: Path) -> None:
+    """A final grading of level 2 needs 审核（主管）部门; a sheet without the column is told which."""
+    path = county_xlsx(
+        tmp_path / "定级.xlsx",
+        {
+            "单位列表": UNITS_SHEET,
+            "系统": SYSTEMS,
+            "定级": [
+                ["系统目录编号", "等保级别", "定级时间", "专家评审时间"],
+                ["XF-002", "第二级", "2025年3月5日", "2025年3月1日"],
+            ],
+        },
+    )
+    result = import_path(path)
+    assert not result.ok
+    (problem,) = [p for p in result.problems if p.sheet == "定级"]
+    assert (problem.row, problem.column, problem.field) == (2, "审核（主管）部门", "approving_authority")
+    assert "审核（主管）部门" in problem.reason
+
+
 def test_security_rows_refused_with_reasons_and_nothing_written(
     engine: object, session: Session, tmp_path: Path
 ) -> None:
