@@ -230,6 +230,18 @@ def _latest_final_level(session: Session, system_id: int, in_session: list[MlpsG
     return max(candidates)[2] if candidates else None
 
 
+def _set_latest_levels(session: Session, system_ids: set[int], in_session: list[MlpsGrading]) -> bool:
+    """Set each system's level to its latest final grading's (where one exists); True if any changed."""
+    changed = False
+    for system_id in sorted(system_ids):
+        level = _latest_final_level(session, system_id, in_session)
+        system = session.get(System, system_id)
+        if level is not None and system is not None and system.mlps_level != level:
+            system.mlps_level = level
+            changed = True
+    return changed
+
+
 def _edited_levels(session: Session) -> list[System]:
     from sqlalchemy import inspect
 
@@ -251,11 +263,7 @@ def _sync_system_levels(session: Session, _ctx: Any, _instances: Any) -> None:
         if isinstance(obj, MlpsGrading) and obj not in session.deleted
     ]
     with session.no_autoflush:
-        for system_id in sorted(system_ids):
-            level = _latest_final_level(session, system_id, in_session)
-            system = session.get(System, system_id)
-            if level is not None and system is not None and system.mlps_level != level:
-                system.mlps_level = level
+        _set_latest_levels(session, system_ids, in_session)
         for system in edited:
             if system.id in system_ids:
                 continue
@@ -283,13 +291,7 @@ def _sync_levels_after_batch(
     if model is not MlpsGrading:
         return
     system_ids = {row["system_id"] for row in chain(rows, before or ()) if row.get("system_id") is not None}
-    changed = False
     with session.no_autoflush:
-        for system_id in sorted(system_ids):
-            level = _latest_final_level(session, system_id, [])
-            system = session.get(System, system_id)
-            if level is not None and system is not None and system.mlps_level != level:
-                system.mlps_level = level
-                changed = True
+        changed = _set_latest_levels(session, system_ids, [])
     if changed:
         session.flush()

@@ -56,7 +56,7 @@ _TIMELINE: list[tuple[str, str, str, str | None]] = [
     ("filings", "备案", "submitted_on", "mlps-filings"),
     ("assessments", "等级测评", "assessed_on", "mlps-assessments"),
     ("self_checks", "等保自查", "checked_on", "mlps-self-checks"),
-    ("rectifications", "整改", "due_on", "mlps-rectifications"),  # see _timeline_entry
+    ("rectifications", "整改", "due_on", "mlps-rectifications"),  # see _timeline_label
     ("crypto_plans", "密码应用方案", "drafted_on", "crypto-plans"),
     ("crypto_assessments", "密评", "assessed_on", "crypto-assessments"),
     ("risk_assessments", "风险评估", "assessed_on", "risk-assessments"),
