@@ -210,3 +210,66 @@ def test_status_and_enums(anon: TestClient) -> None:
     enums = anon.get("/api/v1/enums").json()
     assert {"value": "city_cloud", "label": "市级政务云"} in enums["hosting"]
     assert anon.get("/api/docs").status_code == 200
+
+
+def test_deep_pages_hold_the_same_rows_in_the_same_order(client: TestClient, monkeypatch: Any) -> None:
+    """Past ``DEEP_OFFSET`` a page's ids are found first, its rows read by id: nothing may change."""
+    from sqlalchemy import select
+
+    from inventory.entities import HOSTS, SYSTEMS
+    from inventory.models import System
+    from inventory.pages import SYSTEM_SORTS
+    from taizhang import crud, db
+    from taizhang.listing import list_rows
+
+    unit = make_unit(client)
+    systems = [make_system(client, unit["id"], f"XF-{i:03d}", mlps_level=2 + i % 2) for i in range(9)]
+    for i in range(9):
+        r = client.post(
+            f"{API}/hosts",
+            json={
+                "hostname": f"h{(i * 7) % 9}",
+                "kind": "virtual",
+                "unit_id": unit["id"],
+                "system_ids": [systems[i]["id"]],
+            },
+        )
+        assert r.status_code == 201, r.text
+
+    def pages(path: str, **params: Any) -> list[Any]:
+        return [
+            client.get(f"{API}/{path}", params={"limit": 2, "offset": offset, **params}).json()["results"]
+            for offset in range(0, 10, 2)
+        ]
+
+    shallow = {
+        (path, brief): pages(path, brief=brief)
+        for path in ("hosts", "systems")
+        for brief in ("true", "false")
+    }
+    monkeypatch.setattr(crud, "DEEP_OFFSET", 1)
+    calls: list[int] = []
+    original = crud.deep_page_ids
+    monkeypatch.setattr(crud, "deep_page_ids", lambda *a, **k: calls.append(k["offset"]) or original(*a, **k))
+    for (path, brief), expected in shallow.items():
+        assert pages(path, brief=brief) == expected, (path, brief)
+    assert [h["hostname"] for page in shallow[("hosts", "false")] for h in page] == [
+        f"h{i}" for i in range(9)
+    ]
+    assert shallow[("hosts", "false")][2][0]["system_ids"]  # linked ids survive the second read
+    assert calls and all(offset >= 2 for offset in calls if offset)
+
+    # The pages' listing with a sort that is not the entity's own order, and a filter.
+    with db.session_scope() as session:
+        everything = [s.id for s in session.execute(select(System).order_by(System.name.desc())).scalars()]
+        got = [
+            row.id
+            for page in range(1, 6)
+            for row in list_rows(
+                session, SYSTEMS, sort_columns=SYSTEM_SORTS, sort="-name", page=page, per_page=2
+            ).rows
+        ]
+        assert got == everything
+        level3 = list_rows(session, SYSTEMS, filters={"mlps_level": 3}, page=2, per_page=2)
+        assert level3.total == 4 and [r.mlps_level for r in level3.rows] == [3, 3]
+        assert len(list_rows(session, HOSTS, page=5, per_page=2).rows) == 1
