@@ -16,7 +16,7 @@ from __future__ import annotations
 import threading
 import weakref
 from collections.abc import Callable, Hashable
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from sqlalchemy import event, select
 from sqlalchemy.orm import Session
@@ -56,7 +56,16 @@ def _forget_after_transaction(session: Session, _transaction: Any) -> None:
     session.info.pop(_MEMO, None)
 
 
-_caches: weakref.WeakSet[GenerationCache] = weakref.WeakSet()
+class Clearable(Protocol):
+    def clear(self) -> None: ...
+
+
+_caches: weakref.WeakSet[Clearable] = weakref.WeakSet()
+
+
+def register(cache: Clearable) -> None:
+    """Have ``clear_all`` empty ``cache`` too (a cache of another kind, kept while it lives)."""
+    _caches.add(cache)
 
 
 def clear_all() -> None:

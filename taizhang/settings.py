@@ -101,6 +101,11 @@ class Settings(BaseSettings):
     verify_timeout_seconds: int = Field(default=1800, ge=10, description="a verification run's time limit")
     playbooks_dir: Path | None = Field(default=None, description="verification playbooks (default: shipped)")
     sqlite_busy_timeout_ms: int = 15000
+    metrics_cache: bool = Field(
+        default=True,
+        description="keep /metrics groups between scrapes until a table they read changes "
+        "(turn off when other programs write the database around the change log)",
+    )
     sqlite_cache_mb: int = Field(
         default=64,
         ge=2,

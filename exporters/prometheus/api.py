@@ -6,22 +6,23 @@ import hmac
 
 from fastapi import APIRouter, Depends, Request, Response
 from prometheus_client.exposition import choose_encoder
-from prometheus_client.registry import CollectorRegistry
 
-from exporters.prometheus.collector import build_registry
+from exporters.prometheus.collector import LedgerCollector, import_groups
 from taizhang.api import public
 from taizhang.errors import Unauthorized
 from taizhang.settings import get_settings
 
 router = APIRouter(tags=["监控"])
-_registry: CollectorRegistry | None = None
+_collector: LedgerCollector | None = None
 
 
-def registry() -> CollectorRegistry:
-    global _registry
-    if _registry is None:
-        _registry = build_registry()
-    return _registry
+def collector() -> LedgerCollector:
+    """This process's collector (it keeps metric groups between scrapes)."""
+    global _collector
+    if _collector is None:
+        import_groups()
+        _collector = LedgerCollector()
+    return _collector
 
 
 def check_metrics_token(request: Request) -> None:
@@ -45,4 +46,4 @@ def check_metrics_token(request: Request) -> None:
 )
 def metrics(request: Request) -> Response:
     encoder, content_type = choose_encoder(request.headers.get("accept", ""))
-    return Response(content=encoder(registry()), media_type=content_type)
+    return Response(content=collector().render(encoder), media_type=content_type)

@@ -134,7 +134,7 @@ def grading(session: Session, now: dt.datetime) -> Iterable[Metric]:
     yield expiry
 
 
-@metric_group("response")
+@metric_group("response", live=True)
 def response(session: Session, now: dt.datetime) -> Iterable[Metric]:
     codes = unit_codes(session)
     drills: Counter[tuple[str, ...]] = Counter()

@@ -31,6 +31,7 @@ SEED = "metrics-snapshot"
 UNPINNED = (
     "taizhang_info",
     "taizhang_exporter_collector_duration_seconds",
+    "taizhang_exporter_collector_cached",
     "taizhang_exporter_scrape_duration_seconds",
 )
 

@@ -10,12 +10,19 @@ import pytest
 from metrics_helpers import load_full_demo
 from prometheus_client.parser import text_string_to_metric_families
 from server_support import uvicorn_server
-from sqlalchemy import Engine
+from sqlalchemy import Engine, select
 
+from inventory.choices import HostLifecycle
+from inventory.models import Host, Unit
 from taizhang import db
 
 #: The exporter's own timings differ on every scrape by nature.
-TIMINGS = {"taizhang_exporter_scrape_duration_seconds", "taizhang_exporter_collector_duration_seconds"}
+# How a scrape went, not what it says: timings, and whether a group was kept from the last scrape.
+TIMINGS = {
+    "taizhang_exporter_scrape_duration_seconds",
+    "taizhang_exporter_collector_duration_seconds",
+    "taizhang_exporter_collector_cached",
+}
 
 
 @pytest.fixture
@@ -51,3 +58,20 @@ def test_every_worker_gives_the_same_answer(two_workers: str) -> None:
     assert len(first) > 100 and first[("taizhang_up", ())] == 1.0
     for other in answers[1:]:
         assert other == first
+
+    # A write through one process is seen by every worker, though each keeps its groups.
+    with db.session_scope(actor="test") as s:
+        host = s.execute(select(Host).where(Host.lifecycle == HostLifecycle.ACTIVE).limit(1)).scalar_one()
+        host.lifecycle = HostLifecycle.RETIRED
+        unit = s.get(Unit, host.unit_id)
+        labels = (
+            ("kind", host.kind.value),
+            ("lifecycle", "retired"),
+            ("unit", unit.code if unit else "none"),
+        )
+    retired = first.get(("taizhang_hosts", labels), 0.0)
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        after = list(pool.map(scrape, [two_workers] * 8))
+    for answer in after:
+        assert answer[("taizhang_hosts", labels)] == retired + 1
+        assert answer == after[0]

@@ -91,6 +91,9 @@ def test_metrics_statements_do_not_grow_with_the_ledger(engine: Engine) -> None:
             load_response_demo(s)
 
     def measure() -> tuple[int, dict[str, int]]:
+        from taizhang.generation import clear_all
+
+        clear_all()  # every group computed: none kept from an earlier scrape
         with TestClient(exporter) as client, counting(db.get_engine()) as statements:
             assert client.get("/metrics").status_code == 200
         per_group = {}
