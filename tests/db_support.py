@@ -15,9 +15,14 @@ def empty_all_tables(engine: Engine) -> None:
     tables = [t.name for t in metadata.sorted_tables]
     with engine.begin() as conn:
         if engine.dialect.name == "postgresql":
-            conn.execute(
-                text("TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE")
-            )
+            # TRUNCATE of every table took ~0.5 s per test; most tests leave a few tables filled.
+            # DELETE those (children first), then restart every sequence, as RESTART IDENTITY did.
+            probe = " UNION ALL ".join(f"SELECT '{t}' WHERE EXISTS (SELECT 1 FROM \"{t}\")" for t in tables)
+            filled = set(conn.execute(text(probe)).scalars())
+            for table in reversed(tables):
+                if table in filled:
+                    conn.execute(text(f'DELETE FROM "{table}"'))
+            conn.execute(text("SELECT setval(c.oid, 1, false) FROM pg_class c WHERE c.relkind = 'S'"))
         else:
             conn.execute(text("PRAGMA defer_foreign_keys=ON"))  # self-references (units.parent_id)
             for table in reversed(tables):
