@@ -40,8 +40,7 @@ def test_fifty_clients_mixing_reads_and_writes(client: TestClient, server: str) 
     lock = threading.Lock()
     deadline = time.monotonic() + SECONDS
 
-    def worker(n: int) -> None:
-        local: Counter[str] = Counter()
+    def work(n: int, local: Counter[str]) -> None:
         with httpx.Client(base_url=server, headers=headers, timeout=30) as http:
             i = 0
             while time.monotonic() < deadline:
@@ -73,8 +72,16 @@ def test_fifty_clients_mixing_reads_and_writes(client: TestClient, server: str) 
                         json={"hostname": f"load-{n}-{i}", "kind": "virtual", "unit_id": unit["id"]},
                     )
                     local["create" if r.status_code == 201 else f"error_{r.status_code}"] += 1
-        with lock:
-            stats.update(local)
+
+    def worker(n: int) -> None:
+        local: Counter[str] = Counter()
+        try:
+            work(n, local)
+        except Exception as exc:  # a request never answered: an error, not a client's lost counts
+            local[f"error_{type(exc).__name__}"] += 1
+        finally:
+            with lock:
+                stats.update(local)
 
     threads = [threading.Thread(target=worker, args=(n,)) for n in range(CLIENTS)]
     for t in threads:
