@@ -6,7 +6,8 @@ depend on, and computed again only when that changed:
 
 - **the tables the group read.** Recorded while it computes: every statement it runs is matched
   against the schema's table names. Nothing is declared by hand, so a query added to a group later
-  cannot be forgotten. A table is mapped to the change log's ``object_type`` of its class; a
+  cannot be forgotten (a group must read through the session it is given, never from a cache of
+  its own or another session, or what it read would go unrecorded). A table is mapped to the change log's ``object_type`` of its class; a
   many-to-many table to both of its sides; a table whose rows a database-side cascade rewrites
   (``ON DELETE CASCADE / SET NULL``) also to the parents whose deletion does it, since those
   rewrites are not logged themselves.
