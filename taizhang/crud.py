@@ -185,9 +185,27 @@ def deep_page_ids(
     return list(session.execute(ids_stmt).scalars())
 
 
-def in_id_order(rows: Iterable[Any], ids: list[int], key: Callable[[Any], int]) -> list[Any]:
+def _in_id_order(rows: Iterable[Any], ids: list[int], key: Callable[[Any], int]) -> list[Any]:
     position = {object_id: index for index, object_id in enumerate(ids)}
     return sorted(rows, key=lambda row: position[key(row)])
+
+
+def page_objects(
+    session: Session,
+    model: type[Any],
+    stmt: Select[Any],
+    *,
+    options: Sequence[ORMOption] = (),
+    limit: int,
+    offset: int,
+) -> Sequence[Any]:
+    """One page of ``stmt`` as ORM objects (loaded with ``options``); deep pages by id."""
+    ids = deep_page_ids(session, model, stmt, limit=limit, offset=offset)
+    stmt = stmt.options(*options)
+    if ids is None:
+        return session.execute(stmt.limit(limit).offset(offset)).scalars().all()
+    found = session.execute(stmt.order_by(None).where(model.id.in_(ids))).scalars().all()
+    return _in_id_order(found, ids, lambda obj: obj.id)
 
 
 def fetch_list(
@@ -199,21 +217,17 @@ def fetch_list(
     no ORM objects, no identity map (a list page is read-only), several times faster at scale.
     """
     model = entity.model
-    ids = deep_page_ids(session, model, stmt, limit=limit, offset=offset)
     plan = _row_plan(entity, schema)
     if plan is None:
-        if schema is entity.read:
-            stmt = stmt.options(*entity.load_options)
-        if ids is None:
-            return session.execute(stmt.limit(limit).offset(offset)).scalars().all()
-        objects = session.execute(stmt.order_by(None).where(model.id.in_(ids))).scalars().all()
-        return in_id_order(objects, ids, lambda obj: obj.id)
+        options = entity.load_options if schema is entity.read else ()
+        return page_objects(session, model, stmt, options=options, limit=limit, offset=offset)
+    ids = deep_page_ids(session, model, stmt, limit=limit, offset=offset)
     if ids is None:
         page = stmt.with_only_columns(*plan.columns, maintain_column_froms=True).limit(limit).offset(offset)
         rows = [dict(row) for row in session.execute(page).mappings()]
     else:
         page = select(*plan.columns).where(model.id.in_(ids))
-        rows = in_id_order(
+        rows = _in_id_order(
             (dict(row) for row in session.execute(page).mappings()), ids, lambda row: row["id"]
         )
     if rows and plan.relations:

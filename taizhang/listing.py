@@ -59,14 +59,14 @@ def list_rows(
     total = count_of(session, stmt)
     pages = max(1, -(-total // per_page))
     page = min(max(page, 1), pages)
-    offset = (page - 1) * per_page
-    ids = crud.deep_page_ids(session, entity.model, stmt, limit=per_page, offset=offset)
-    stmt = stmt.options(*entity.load_options, *options)
-    if ids is None:
-        rows: Sequence[Any] = session.execute(stmt.limit(per_page).offset(offset)).scalars().all()
-    else:
-        found = session.execute(stmt.order_by(None).where(entity.model.id.in_(ids))).scalars().all()
-        rows = crud.in_id_order(found, ids, lambda obj: obj.id)
+    rows = crud.page_objects(
+        session,
+        entity.model,
+        stmt,
+        options=[*entity.load_options, *options],
+        limit=per_page,
+        offset=(page - 1) * per_page,
+    )
     return Listing(rows=rows, total=total, page=page, per_page=per_page)
 
 
