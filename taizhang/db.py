@@ -246,6 +246,24 @@ def declare_write(session: Session) -> None:
     session.connection(execution_options={WRITE_INTENT: True})
 
 
+@contextmanager
+def statements_run(
+    target: Engine | Connection, *, include: Callable[[], bool] | None = None
+) -> Iterator[list[str]]:
+    """The SQL text of every statement ``target`` runs inside the block (``include()``: which)."""
+    statements: list[str] = []
+
+    def record(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        if include is None or include():
+            statements.append(statement)
+
+    event.listen(target, "before_cursor_execute", record)
+    try:
+        yield statements
+    finally:
+        event.remove(target, "before_cursor_execute", record)
+
+
 def make_engine(url: str | None = None, **kwargs: Any) -> Engine:
     url = url or get_settings().database_url
     parsed = make_url(url)

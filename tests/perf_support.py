@@ -5,9 +5,10 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any
 
-from sqlalchemy import Engine, event
+from sqlalchemy import Engine
+
+from taizhang.db import statements_run
 
 PUMP_THREAD = "findings-pump"
 
@@ -15,14 +16,7 @@ PUMP_THREAD = "findings-pump"
 @contextmanager
 def counting(engine: Engine, *, skip_thread: str | None = PUMP_THREAD) -> Iterator[list[str]]:
     """Statements ``engine`` runs meanwhile; not those of ``skip_thread`` (the app's findings pump)."""
-    statements: list[str] = []
-
-    def record(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
-        if skip_thread is None or threading.current_thread().name != skip_thread:
-            statements.append(statement)
-
-    event.listen(engine, "before_cursor_execute", record)
-    try:
+    with statements_run(
+        engine, include=lambda: skip_thread is None or threading.current_thread().name != skip_thread
+    ) as statements:
         yield statements
-    finally:
-        event.remove(engine, "before_cursor_execute", record)

@@ -7,8 +7,8 @@ depend on, and computed again only when that changed:
 - **the tables the group read.** Recorded while it computes: every statement it runs is matched
   against the schema's table names. Nothing is declared by hand, so a query added to a group later
   cannot be forgotten (a group must read through the session it is given, never from a cache of
-  its own or another session, or what it read would go unrecorded). A table is mapped to the change log's ``object_type`` of its class; a
-  many-to-many table to both of its sides; a table whose rows a database-side cascade rewrites
+  its own or another session, or what it read would go unrecorded). A table is mapped to the
+  change log's ``object_type`` of its class; a many-to-many table to both of its sides; a table whose rows a database-side cascade rewrites
   (``ON DELETE CASCADE / SET NULL``) also to the parents whose deletion does it, since those
   rewrites are not logged themselves.
 - **the change log since the last scrape.** Every write to a tracked table appends to the log in
@@ -31,14 +31,12 @@ from __future__ import annotations
 import datetime as dt
 import re
 import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
 
 from prometheus_client.core import Metric
-from sqlalchemy import Table, event, select
+from sqlalchemy import Table, select
 from sqlalchemy.orm import Session
 
 from taizhang import generation
@@ -104,22 +102,6 @@ def types_read(statements: list[str]) -> frozenset[str] | None:
     return frozenset(types)
 
 
-@contextmanager
-def recording(session: Session) -> Iterator[list[str]]:
-    """The SQL text of every statement ``session`` runs inside the block."""
-    statements: list[str] = []
-    connection = session.connection()
-
-    def record(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
-        statements.append(statement)
-
-    event.listen(connection, "before_cursor_execute", record)
-    try:
-        yield statements
-    finally:
-        event.remove(connection, "before_cursor_execute", record)
-
-
 @dataclass
 class _Entry:
     metrics: list[Metric]
@@ -136,7 +118,6 @@ class GroupCache:
         self._lock = threading.Lock()
         self._head: tuple[str, int, str] | None = None  # (database, entry id, hash)
         self._entries: dict[str, _Entry] = {}
-        self.computed: list[str] = []  # the groups the last scrape computed (tests, the benchmark)
         generation.register(self)
 
     def begin(self, session: Session) -> tuple[tuple[str, int, str] | None, frozenset[str] | None]:
@@ -208,7 +189,6 @@ class GroupCache:
                     if types is not None:
                         self._entries[name] = _Entry(metrics, types, day, policy)
                 self._head = head
-            self.computed = sorted(computed)
 
     def clear(self) -> None:
         with self._lock:

@@ -25,10 +25,10 @@ from prometheus_client.registry import Collector, CollectorRegistry
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from exporters.prometheus.cache import GroupCache, recording, types_read
+from exporters.prometheus.cache import GroupCache, types_read
 from taizhang import __version__
 from taizhang.clock import china_now
-from taizhang.db import new_session
+from taizhang.db import new_session, statements_run
 from taizhang.policy import get_policy
 from taizhang.settings import get_settings
 
@@ -139,7 +139,7 @@ class LedgerCollector(Collector):
                     kept.add(group.name)
                 else:
                     try:
-                        with recording(session) as statements:
+                        with statements_run(session.connection()) as statements:
                             metrics = list(group.collect(session, now))
                     except Exception:
                         log.exception("metrics group %s failed", group.name)
